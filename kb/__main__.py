@@ -1,0 +1,5 @@
+"""``python -m kb``: the kb command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,254 @@
+"""Building the index: articles/ in, kb.db out, incrementally and atomically.
+
+A build works on a temporary copy next to the database and replaces the database only when the
+whole build succeeded, so a failed or killed build leaves the previous ``kb.db`` as it was.
+Unchanged articles (same path, same content hash) are not analyzed again; analysis runs on all
+cores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlite_utils
+
+from . import store
+from .analysis import get_analyzer
+from .errors import DuplicateArticleId, InvalidArticle, KbError
+from .markdown import parse_article_file
+from .model import Article
+from .store import AnalyzedArticle, AnalyzedSection
+
+ProgressCallback = Callable[[int, int], None]
+# Below this many changed articles, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 8
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    db_path: str
+    articles: int = 0
+    analyzed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    full: bool = False
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+class BuildFailed(KbError):
+    """One or more articles are invalid; the message lists each as ``file:line: problem``."""
+
+    def __init__(self, errors: list[InvalidArticle]):
+        self.errors = errors
+        lines = [str(e) for e in errors]
+        super().__init__(
+            "\n".join(lines) + f"\nbuild stopped: {len(errors)} invalid article"
+            + ("s" if len(errors) != 1 else "") + "; the index was not changed"
+        )
+
+
+def find_article_files(articles_dir: Path) -> list[Path]:
+    """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted."""
+    if not articles_dir.is_dir():
+        raise KbError(f"{articles_dir}: no such folder of articles (give one with --articles)")
+    files = [
+        p
+        for p in articles_dir.rglob("*.md")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(articles_dir).parts)
+    ]
+    return sorted(files)
+
+
+def build_index(
+    articles_dir: str | Path = "articles",
+    db_path: str | Path = "kb.db",
+    *,
+    full: bool = False,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Build or update ``db_path`` from the Markdown articles in ``articles_dir``.
+
+    Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`;
+    the database file is then left exactly as it was.
+    """
+    started = dt.datetime.now()
+    articles_dir = Path(articles_dir)
+    db_path = Path(db_path)
+    files = find_article_files(articles_dir)
+    report = BuildReport(db_path=str(db_path), articles=len(files))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    _remove_stale_temporaries(db_path)
+    try:
+        db = _open_work_copy(db_path, tmp_path, full)
+        report.full = not store.get_meta(db).get("built_at")
+        try:
+            _update(db, articles_dir, files, report, workers, progress)
+            store.set_meta(
+                db,
+                built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                articles_dir=str(articles_dir),
+            )
+            db.conn.commit()
+            if report.full:
+                store.optimize(db)
+            db.conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            db.close()
+        os.replace(tmp_path, db_path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    report.seconds = (dt.datetime.now() - started).total_seconds()
+    return report
+
+
+def analyze_article(article: Article) -> AnalyzedArticle:
+    """Run the analyzer over every section of a parsed article."""
+    analyzer = get_analyzer()
+    title_terms = " ".join(analyzer.terms(article.title))
+    heading_terms: dict[str, str] = {}
+    analyzed = []
+    for section in article.sections:
+        heading = analyzer.index_text(section.heading)
+        heading_terms[section.heading] = heading.terms
+        context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path)])
+        analyzed.append(AnalyzedSection(heading, analyzer.index_text(section.text), context.strip()))
+    return AnalyzedArticle(article, analyzed)
+
+
+def _analyze_file(job: tuple[str, str]) -> AnalyzedArticle | InvalidArticle:
+    """Worker: parse and analyze one file; an invalid article comes back as its error."""
+    path, root = job
+    try:
+        return analyze_article(parse_article_file(Path(path), Path(root)))
+    except InvalidArticle as e:
+        return e
+
+
+def _update(
+    db: sqlite_utils.Database,
+    articles_dir: Path,
+    files: list[Path],
+    report: BuildReport,
+    workers: int | None,
+    progress: ProgressCallback | None,
+) -> None:
+    known = store.indexed_articles(db)
+    ids = {article_id: path for path, (article_id, _) in known.items()}
+    changed: list[Path] = []
+    for file in files:
+        rel = file.relative_to(articles_dir).as_posix()
+        entry = known.get(rel)
+        if entry is not None and entry[1] == _file_hash(file):
+            report.unchanged += 1
+        else:
+            changed.append(file)
+    present = {f.relative_to(articles_dir).as_posix() for f in files}
+    for rel in [p for p in known if p not in present] + [
+        f.relative_to(articles_dir).as_posix() for f in changed
+    ]:
+        if rel in known:
+            article_id = known[rel][0]
+            store.delete_article(db, article_id)
+            ids.pop(article_id, None)
+            if rel not in present:
+                report.removed += 1
+    errors: list[InvalidArticle] = []
+    done = report.unchanged
+    if progress:
+        progress(done, len(files))
+    for result in _analyze_all(changed, articles_dir, workers):
+        done += 1
+        if progress:
+            progress(done, len(files))
+        if isinstance(result, InvalidArticle):
+            errors.append(result)
+            continue
+        article = result.article
+        if article.id in ids:
+            errors.append(
+                DuplicateArticleId(
+                    str(articles_dir / article.path),
+                    f"article id {article.id!r} is already used by {articles_dir / ids[article.id]}"
+                    " (rename one file or set a different 'id:' in its front matter)",
+                )
+            )
+            continue
+        ids[article.id] = article.path
+        if not errors:
+            store.insert_article(db, result)
+            report.analyzed += 1
+    if errors:
+        raise BuildFailed(errors)
+
+
+def _analyze_all(
+    files: list[Path], root: Path, workers: int | None
+) -> Iterator[AnalyzedArticle | InvalidArticle]:
+    jobs = [(str(f), str(root)) for f in files]
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
+        yield from map(_analyze_file, jobs)
+        return
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(workers) as pool:
+        # ordered, so section ids follow file order and builds are reproducible
+        yield from pool.imap(_analyze_file, jobs, chunksize=4)
+
+
+def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.Database:
+    """The temporary database a build writes: a copy of the current index, or a new one."""
+    tmp_path.unlink(missing_ok=True)
+    reuse = not full and db_path.exists() and _is_reusable(db_path)
+    if reuse:
+        shutil.copyfile(db_path, tmp_path)
+    db = sqlite_utils.Database(tmp_path)
+    db.conn.execute("PRAGMA journal_mode=MEMORY")
+    db.conn.execute("PRAGMA synchronous=OFF")  # the file is renamed into place only when complete
+    if not reuse:
+        store.create_schema(db)
+    db.conn.execute("BEGIN")
+    return db
+
+
+def _is_reusable(db_path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            return store.is_compatible(sqlite_utils.Database(conn))
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _remove_stale_temporaries(db_path: Path) -> None:
+    """Temporary files left by builds that were killed (their process is gone)."""
+    for tmp in db_path.parent.glob(f".{db_path.name}.*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,183 @@
+"""The ``kb`` command: thin click commands over the Python API."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+
+from typing import Any, Callable, Iterator
+
+import click
+
+from . import store
+from .analysis import get_analyzer
+from .build import build_index
+from .errors import KbError
+from .search import search as run_search
+
+
+def db_option(fn: Callable) -> Callable:
+    return click.option(
+        "--db", "db_path", default="kb.db", show_default=True,
+        type=click.Path(dir_okay=False), help="The index database.",
+    )(fn)
+
+
+def json_option(fn: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(fn)
+
+
+def echo_json(data: Any) -> None:
+    """Print a JSON document, Japanese unescaped."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def kb_errors() -> Iterator[None]:
+    """Turn kb's own exceptions into a clean error message and a non-zero exit."""
+    try:
+        yield
+    except KbError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def show_progress(quiet: bool) -> bool:
+    """A progress bar only for a person at a terminal: not in CI, not with --quiet."""
+    return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kb")
+def cli() -> None:
+    """kb: a Japanese-first knowledge base of health articles.
+
+    Build an SQLite index from Markdown articles, search it, and browse it with Datasette.
+    """
+
+
+@cli.command()
+@click.option("--articles", "articles_dir", default="articles", show_default=True,
+              type=click.Path(file_okay=False), help="Folder of Markdown articles.")
+@db_option
+@click.option("--full", is_flag=True, help="Analyze every article again, not just changed ones.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Analysis processes (default: all cores).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@json_option
+def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quiet: bool,
+          as_json: bool) -> None:
+    """Build or update the index from the articles folder.
+
+    Unchanged articles are not analyzed again; an invalid article stops the build with a message
+    naming the file and line, and the existing database is left untouched.
+    """
+    with kb_errors():
+        if show_progress(quiet or as_json):
+            with click.progressbar(length=1, label="Indexing articles", file=sys.stderr) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+
+                report = build_index(articles_dir, db_path, full=full, workers=workers,
+                                     progress=progress)
+        else:
+            report = build_index(articles_dir, db_path, full=full, workers=workers)
+    if as_json:
+        echo_json({k: v for k, v in vars(report).items() if k != "errors"})
+    elif not quiet:
+        click.echo(
+            f"{report.db_path}: {report.articles} articles ({report.analyzed} analyzed, "
+            f"{report.unchanged} unchanged, {report.removed} removed) in {report.seconds:.2f}s",
+            err=True,
+        )
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, type=click.IntRange(0, None), help="Skip this many hits.")
+@click.option("--lang", help="Only units in this language (ja, en).")
+@click.option("--site", help="Only articles of this site.")
+@click.option("--article", "article_id", help="Only this article (its id).")
+@click.option("--kind", type=click.Choice(["section", "qa"]), help="Only this kind of unit.")
+@json_option
+def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
+           site: str | None, article_id: str | None, kind: str | None, as_json: bool) -> None:
+    """Search the knowledge base; QUERY is plain text in Japanese or English."""
+    terminal_marker = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            result = run_search(
+                db, query, limit=limit, offset=offset, lang=lang, site=site,
+                article_id=article_id, kind=kind,
+                marker=("<mark>", "</mark>") if as_json else terminal_marker,
+            )
+        finally:
+            db.close()
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    if not result.hits:
+        click.echo(f"No results for {query!r}.")
+        return
+    for n, hit in enumerate(result.hits, start=offset + 1):
+        label = "Q&A" if hit.kind == "qa" else hit.kind
+        click.echo(click.style(f"{n}. {hit.heading}", bold=True) + f"  [{label}, {hit.score:.2f}]")
+        click.echo(f"   {hit.article_title} ({hit.article_id})")
+        click.echo(f"   {hit.snippet}")
+        click.echo()
+
+
+@cli.command()
+@db_option
+@json_option
+def stats(db_path: str, as_json: bool) -> None:
+    """Counts of articles, sections and Q&A pairs per language and site."""
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            data = store.stats(db)
+        finally:
+            db.close()
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['articles']} articles, {data['sections']} sections, {data['qa']} Q&A pairs")
+    for key, title in (("by_language", "lang"), ("by_site", "site")):
+        click.echo(f"\nby {title}:")
+        for row in data[key]:
+            click.echo(f"  {row[title] or '-'}: {row['articles']} articles, "
+                       f"{row['sections']} sections, {row['qa']} Q&A")
+
+
+@cli.command()
+@click.argument("text")
+@json_option
+def analyze(text: str, as_json: bool) -> None:
+    """Show how a text is analyzed: tokens, index terms, other forms and readings."""
+    tokens = get_analyzer().tokens(text)
+    rows = [
+        {"surface": t.surface, "start": t.start, "end": t.end, "term": t.term,
+         "alts": list(t.alts), "reading": t.reading}
+        for t in tokens
+    ]
+    if as_json:
+        echo_json({"text": text, "tokens": rows})
+        return
+    for r in rows:
+        alts = f"  also: {' '.join(r['alts'])}" if r["alts"] else ""
+        reading = f"  [{r['reading']}]" if r["reading"] else ""
+        click.echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
+
+
+def main() -> None:
+    """Entry point of ``python -m kb`` and ``build_index.py``."""
+    cli(prog_name="kb")
+
+
+__all__ = ["cli", "main"]
+

@@ -1,0 +1,75 @@
+"""Bytes to text, with a clear message when a file is not UTF-8 text."""
+
+from __future__ import annotations
+
+from .errors import InvalidArticle
+
+# Encodings common on Japanese sites, tried before a general guess so the message can name them.
+_JAPANESE_ENCODINGS = ("cp932", "euc_jp", "iso2022_jp")
+_NAMES = {"cp932": "Shift_JIS", "shift_jis": "Shift_JIS", "euc_jp": "EUC-JP",
+          "iso2022_jp": "ISO-2022-JP", "utf_16": "UTF-16"}
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode UTF-8 (a BOM is dropped, CRLF becomes LF); raise InvalidArticle for anything else."""
+    if not data.strip():
+        raise InvalidArticle(path, "file is empty: an article needs front matter with a title and a body")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidArticle(path, "file is UTF-16 text, not UTF-8: save it as UTF-8", 1)
+    if b"\x00" in data[:8192] or _looks_binary(data):
+        raise InvalidArticle(path, "file is binary, not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        guess = guess_encoding(data)
+        hint = f"it looks like {guess}; " if guess else ""
+        raise InvalidArticle(path, f"file is not UTF-8 text ({hint}convert it to UTF-8)", line) from e
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def guess_encoding(data: bytes) -> str | None:
+    """Best guess of a non-UTF-8 text encoding by name (Shift_JIS, EUC-JP, ...), or None."""
+    for enc in _JAPANESE_ENCODINGS:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _japanese_ratio(text) > 0.3:
+            return _NAMES[enc]
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    best = from_bytes(data).best()
+    if best is None:
+        return None
+    return _NAMES.get(best.encoding, best.encoding)
+
+
+def decode_any(data: bytes, path: str) -> tuple[str, str]:
+    """Decode text in UTF-8 or a detected legacy encoding; returns (text, encoding name)."""
+    try:
+        return decode_text(data, path), "UTF-8"
+    except InvalidArticle as e:
+        if "not UTF-8" not in e.message:
+            raise
+        guess = guess_encoding(data)
+        for enc, name in _NAMES.items():
+            if name == guess:
+                return data.decode(enc, errors="strict").replace("\r\n", "\n"), name
+        raise
+
+
+def _japanese_ratio(text: str) -> float:
+    letters = [c for c in text if not c.isspace() and not c.isascii()]
+    if not letters:
+        return 0.0
+    jp = sum(1 for c in letters if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
+    return jp / len(letters)
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.05

@@ -1,0 +1,243 @@
+"""Article files: bytes in, :class:`~kb.model.Article` out.
+
+An article is UTF-8 Markdown with YAML front matter (see README, "The article format"). Every
+problem is raised as :class:`~kb.errors.InvalidArticle` naming the file and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .encoding import decode_text
+from .errors import InvalidArticle
+from .language import detect_language
+from .model import QA, RELATIONS, Article, Fact, Section
+
+KNOWN_FIELDS = {
+    "id", "title", "lang", "site", "url", "author", "published", "updated", "category", "tags",
+    "translation_of", "facts", "exclude",
+}
+_ID_RE = re.compile(r"^[^\s/\\?#%]+$")
+# A question label at the start of a heading: Q1. / Q: / Q1 / 質問1: / 問1.
+_QUESTION_LABEL = re.compile(
+    r"^\s*((?:Q|Ｑ|質問|問)\s*[0-9０-９]*)\s*[.．:：、)）]?\s*(?=\S)", re.IGNORECASE
+)
+_QUESTION_END = re.compile(r"[?？]\s*$")
+_md = MarkdownIt("commonmark", {"html": False})
+
+
+def parse_article_file(path: Path, root: Path | None = None) -> Article:
+    """Read and parse one article file; ``root`` makes the stored path relative to it."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+    article = parse_article(data, str(path), default_id=path.stem)
+    if root is not None:
+        article.path = path.relative_to(root).as_posix()
+    return article
+
+
+def parse_article(data: bytes, path: str, default_id: str | None = None) -> Article:
+    """Parse an article from its bytes. ``path`` is only used in messages and stored as is."""
+    text = decode_text(data, path)
+    meta, body, body_line = split_front_matter(text, path)
+    article_id = _article_id(meta, default_id or Path(path).stem, path, text)
+    sections = parse_sections(body, body_line)
+    title = _title(meta, sections, path)
+    lang = str(meta.get("lang") or detect_language(title + "\n" + body))
+    meta["lang"] = lang
+    qa = [q for s in sections if (q := question_of(s)) is not None]
+    facts = _curated_facts(meta, path, text)
+    return Article(
+        id=article_id,
+        path=path,
+        title=title,
+        lang=lang,
+        meta=meta,
+        sections=sections,
+        qa=qa,
+        facts=facts,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
+    """Split ``---`` YAML front matter from the body; returns (meta, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text, 1
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise InvalidArticle(
+            path, "front matter opened with --- is never closed (add a line with --- after it)", 1
+        )
+    source = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(source) if source.strip() else {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
+        raise InvalidArticle(path, f"front matter is not valid YAML: {problem}", line) from e
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise InvalidArticle(path, "front matter must be a mapping of fields (key: value)", 2)
+    meta = {str(k): _plain_value(v) for k, v in meta.items()}
+    return meta, "\n".join(lines[end + 1 :]), end + 2
+
+
+def parse_sections(body: str, first_line: int = 1) -> list[Section]:
+    """Cut a Markdown body into sections: the introduction, then one per heading."""
+    tokens = _md.parse(body)
+    src_lines = body.split("\n")
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []  # (level, heading) of the open headings above
+    current = _new_section(0, 0, "", [], first_line)
+    blocks: list[str] = []
+    ranges: list[tuple[int, int]] = []
+
+    def close() -> None:
+        current.text = "\n\n".join(b for b in blocks if b)
+        current.markdown = "\n".join(
+            "\n".join(src_lines[a:b]) for a, b in ranges
+        ).strip()
+        if current.level > 0 or current.text:
+            sections.append(current)
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            close()
+            level = int(tok.tag[1])
+            heading = _plain_inline(tokens[i + 1]).strip()
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            line = first_line + (tok.map[0] if tok.map else 0)
+            current = _new_section(len(sections), level, heading, [h for _, h in stack], line)
+            stack.append((level, heading))
+            blocks, ranges = [], []
+            i += 3
+            continue
+        if tok.map and tok.level == 0 and tok.nesting in (1, 0) and tok.type != "inline":
+            ranges.append((tok.map[0], tok.map[1]))
+        if tok.type == "inline":
+            blocks.append(_plain_inline(tok).strip())
+        elif tok.type in ("fence", "code_block", "html_block"):
+            blocks.append(tok.content.strip())
+        i += 1
+    close()
+    for n, s in enumerate(sections):
+        s.position = n
+        s.anchor = f"s{n}"
+    return sections
+
+
+def question_of(section: Section) -> QA | None:
+    """The Q&A pair a section forms when its heading asks a question and it has an answer."""
+    if section.level == 0 or not section.text:
+        return None
+    heading = section.heading
+    label_match = _QUESTION_LABEL.match(heading)
+    label = ""
+    if label_match and (
+        label_match.group(1)[0] in "質問" or re.match(r"(?i)[QＱ]\s*[0-9０-９]*$", label_match.group(1))
+    ):
+        label = re.sub(r"\s+", "", label_match.group(1))
+        question = heading[label_match.end() :].strip()
+    elif _QUESTION_END.search(heading):
+        question = heading.strip()
+    else:
+        return None
+    if not question:
+        return None
+    return QA(section_position=section.position, question=question, answer=section.text, label=label)
+
+
+def _new_section(position: int, level: int, heading: str, path: list[str], line: int) -> Section:
+    return Section(position=position, level=level, heading=heading, path=path, text="",
+                   markdown="", line=line)
+
+
+def _plain_inline(token: Token) -> str:
+    """Plain text of an inline token: markup dropped, line breaks kept."""
+    out: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def _plain_value(value: Any) -> Any:
+    """YAML values as JSON-friendly data: dates become ISO strings."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    return value
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    for n, line in enumerate(text.split("\n")[:400], start=1):
+        if re.match(rf"^{re.escape(key)}\s*:", line):
+            return n
+    return None
+
+
+def _article_id(meta: dict[str, Any], default: str, path: str, text: str) -> str:
+    value = meta.get("id", default)
+    if not isinstance(value, (str, int)) or not _ID_RE.match(str(value)):
+        raise InvalidArticle(
+            path, f"id {value!r} is not valid: use letters, digits, - or _", _line_of_key(text, "id")
+        )
+    return str(value)
+
+
+def _title(meta: dict[str, Any], sections: list[Section], path: str) -> str:
+    title = meta.get("title")
+    if title is None:
+        raise InvalidArticle(path, "missing title: add 'title: ...' to the front matter", 1)
+    if not isinstance(title, (str, int, float)) or not str(title).strip():
+        raise InvalidArticle(path, "title is empty: give the article a title in the front matter", 1)
+    meta["title"] = str(title).strip()
+    return meta["title"]
+
+
+def _curated_facts(meta: dict[str, Any], path: str, text: str) -> list[Fact]:
+    raw = meta.get("facts")
+    if raw is None:
+        return []
+    line = _line_of_key(text, "facts")
+    if not isinstance(raw, list):
+        raise InvalidArticle(path, "facts must be a list of {symptom, cause, relation}", line)
+    facts = []
+    for n, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not item.get("symptom") or not item.get("cause"):
+            raise InvalidArticle(path, f"facts item {n} needs a symptom and a cause", line)
+        relation = item.get("relation", "cause")
+        if relation not in RELATIONS:
+            raise InvalidArticle(
+                path, f"facts item {n}: relation {relation!r} is not one of {', '.join(RELATIONS)}", line
+            )
+        extra = {k: v for k, v in item.items() if k not in ("symptom", "cause", "relation")}
+        facts.append(Fact(symptom=str(item["symptom"]), cause=str(item["cause"]), relation=relation,
+                          curated=True, extra=extra))
+    return facts

@@ -1,0 +1,71 @@
+"""The knowledge base's units: an article, its sections, Q&A pairs and facts.
+
+These are plain data: parsing fills them, analysis and storing read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RELATIONS = ("cause", "self_care", "department", "warning")
+
+
+@dataclass
+class Section:
+    """One unit of an article: the introduction (level 0, no heading) or a heading with its text.
+
+    ``path`` holds the headings above this one, outermost first; ``markdown`` the section's own
+    source lines and ``text`` the same as plain text (what search shows and snippets are cut from).
+    """
+
+    position: int
+    level: int
+    heading: str
+    path: list[str]
+    text: str
+    markdown: str
+    line: int
+    anchor: str = ""
+
+
+@dataclass
+class QA:
+    """A question heading and the text of its section as the answer."""
+
+    section_position: int
+    question: str
+    answer: str
+    label: str = ""
+
+
+@dataclass
+class Fact:
+    """A symptom-to-cause (or self-care, department, warning) statement with its source."""
+
+    symptom: str
+    cause: str
+    relation: str
+    section_position: int | None = None
+    evidence: str = ""
+    curated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Article:
+    """A parsed article file: its metadata (front matter), sections and Q&A pairs."""
+
+    id: str
+    path: str
+    title: str
+    lang: str
+    meta: dict[str, Any]
+    sections: list[Section]
+    qa: list[QA]
+    facts: list[Fact]
+    content_hash: str
+
+    @property
+    def site(self) -> str | None:
+        return self.meta.get("site")
