@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 from .language import has_japanese
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 # Parts of speech that carry no meaning for search.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "代名詞", "連体詞", "接続詞", "感動詞"}
@@ -129,6 +129,7 @@ class JapaneseAnalyzer:
         # a second tokenizer for looking up base forms while the first one's results are in use
         self._lookup = self._dictionary.tokenizer(mode=SplitMode.C)
         self._alts_cache: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._compound_cache: dict[str, tuple[str, ...]] = {}
         self._split_a = SplitMode.A
         self._english = english
         self._pos = [self._dictionary.pos_of(i) for i in range(_pos_count(self._dictionary))]
@@ -149,8 +150,8 @@ class JapaneseAnalyzer:
             if pos[0] in _DROP_POS or pos[1] == "非自立可能" or pos[1] == "助動詞語幹":
                 continue
             surface = m.surface()
-            if pos[0] == "接尾辞" and _HIRAGANA_ONLY.match(surface):
-                continue  # さ, っぽい, たち: grammar, not content
+            if pos[0] in ("接尾辞", "接頭辞") and _HIRAGANA_ONLY.match(surface):
+                continue  # お/ご, さ, っぽい, たち: grammar, not content
             if _LATIN_ONLY.match(unicodedata.normalize("NFKC", surface)):
                 if english.is_stop_word(surface):
                     continue
@@ -160,14 +161,48 @@ class JapaneseAnalyzer:
             if term in _JA_STOP:
                 continue
             alts = self._inflection_alts(term, pos)
-            if len(surface) > 2 and pos[0] == "名詞":
+            if len(term) > 2 and pos[0] == "名詞":
                 parts = m.split(self._split_a)
                 if len(parts) > 1:
                     alts = alts + tuple(
                         p.normalized_form() for p in parts if p.normalized_form() not in _JA_STOP
                     )
+                else:
+                    alts = alts + self._compound_parts(term)
             yield Token(surface, base + m.begin(), base + m.end(), term, alts, m.reading_form())
 
+
+    def _compound_parts(self, term: str) -> tuple[str, ...]:
+        """Two dictionary nouns a compound the dictionary keeps whole is made of: 首凝り -> 首, 凝り.
+
+        Sudachi has entries such as 首こり with no A-unit split; without this a query for こり would
+        not find them. Only a split into two words both found in the dictionary counts, the most
+        balanced one winning, and words of two characters are never split (背中 is not 背 + 中).
+        """
+        cached = self._compound_cache.get(term)
+        if cached is not None:
+            return cached
+        best: tuple[str, ...] = ()
+        best_balance = -1
+        if len(term) <= 12 and not _LATIN_ONLY.match(term):
+            for i in range(1, len(term)):
+                left, right = self._noun_form(term[:i]), self._noun_form(term[i:])
+                if left and right and min(i, len(term) - i) > best_balance:
+                    best, best_balance = (left, right), min(i, len(term) - i)
+        if len(self._compound_cache) < 500_000:
+            self._compound_cache[term] = best
+        return best
+
+    def _noun_form(self, word: str) -> str | None:
+        """The normalized form of a dictionary entry spelled exactly ``word`` (nouns first)."""
+        entries = [e for e in self._dictionary.lookup(word) if e.surface() == word]
+        if not entries:
+            return None
+        for e in entries:
+            if self._pos[e.part_of_speech_id()][0] == "名詞":
+                return e.normalized_form()
+        first = self._pos[entries[0].part_of_speech_id()][0]
+        return entries[0].normalized_form() if first in ("動詞", "形容詞") else None
 
     def _inflection_alts(self, term: str, pos: tuple[str, ...]) -> tuple[str, ...]:
         """Related forms a word should also match: a verb's noun form, an adjective's noun forms.

@@ -1,0 +1,187 @@
+"""Query parsing: a string as a patient types it into groups of alternative index terms.
+
+Plain text just works: it is analyzed like the documents and each meaningful word becomes a
+*group*, the forms that word may take in the index (its term, its other forms, its synonyms, and
+for kana its reading). ``"quoted words"`` must appear as a phrase, ``-word`` excludes, and ``OR``
+between two words makes them one group. Every other character is taken literally: the FTS5
+expression is built only from quoted terms, so no input is FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .analysis import Token, get_analyzer, to_katakana
+from .language import detect_language
+from .synonyms import Synonyms, load_synonyms
+
+MAX_QUERY_CHARS = 1000
+MAX_GROUPS = 32
+# How much a match through each kind of alternative counts, against the word as typed.
+WEIGHT_TYPED = 1.0
+WEIGHT_SYNONYM = 0.8
+WEIGHT_READING = 0.6
+
+_KANA_ONLY = re.compile(r"^[\u3041-\u30ff\uff66-\uff9fー]+$")
+_SYNTAX = re.compile(
+    r'"(?P<quoted>[^"]*)"?'  # "a phrase" (an unclosed quote runs to the end)
+    r"|[“「](?P<jquoted>[^”」]*)[”」]?"  # “a phrase” or 「a phrase」
+    r"|(?:(?<=\s)|^)-(?P<excluded>[^\s\"“「]+)"  # -word
+    r"|(?:(?<=\s)|^)(?P<or>OR)(?=\s|$)"  # OR between words
+)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a query word may appear: a term, or a phrase of terms, in the text or its readings."""
+
+    terms: tuple[str, ...]
+    weight: float = WEIGHT_TYPED
+    reading: bool = False
+
+    def fts(self) -> str:
+        quoted = '"' + " ".join(self.terms).replace('"', '""') + '"'
+        return f"readings : {quoted}" if self.reading else quoted
+
+
+@dataclass
+class Group:
+    """A query word (or phrase) and every alternative that counts as a match for it."""
+
+    surface: str
+    alternatives: list[Alternative]
+    required: bool = False
+
+    def fts(self) -> str:
+        return "(" + " OR ".join(a.fts() for a in self.alternatives) + ")"
+
+    def forms(self) -> set[str]:
+        """Every single term of the group (for marking snippets)."""
+        return {t for a in self.alternatives if not a.reading for t in a.terms}
+
+    def readings(self) -> set[str]:
+        return {a.terms[0] for a in self.alternatives if a.reading}
+
+
+@dataclass
+class Query:
+    """A parsed query: the groups to rank by, the groups to exclude, its language."""
+
+    text: str
+    groups: list[Group] = field(default_factory=list)
+    excluded: list[Group] = field(default_factory=list)
+    lang: str = "ja"
+    truncated: bool = False
+
+    def fts(self) -> str | None:
+        """The FTS5 MATCH expression, or None when nothing can match."""
+        if not self.groups:
+            return None
+        required = [g.fts() for g in self.groups if g.required]
+        anyone = " OR ".join(g.fts() for g in self.groups)
+        expression = f"({' AND '.join(required)}) AND ({anyone})" if required else anyone
+        if self.excluded:
+            expression = f"({expression}) NOT ({' OR '.join(g.fts() for g in self.excluded)})"
+        return expression
+
+    def forms(self) -> set[str]:
+        return {f for g in self.groups for f in g.forms()}
+
+    def readings(self) -> set[str]:
+        return {r for g in self.groups for r in g.readings()}
+
+
+def parse_query(text: str, synonyms: Synonyms | None = None) -> Query:
+    """Parse a query string; any string is valid (it may give no groups)."""
+    synonyms = synonyms if synonyms is not None else load_synonyms()
+    query = Query(text=text, truncated=len(text) > MAX_QUERY_CHARS)
+    text = text[:MAX_QUERY_CHARS]
+    query.lang = detect_language(text)
+    pending_or = False
+    cursor = 0
+    for m in _SYNTAX.finditer(text):
+        new = _plain_groups(text[cursor : m.start()], synonyms)
+        pending_or = _add(query.groups, new, pending_or)
+        cursor = m.end()
+        if m.group("or") is not None:
+            pending_or = bool(query.groups)
+        elif m.group("excluded") is not None:
+            query.excluded.extend(_plain_groups(m.group("excluded"), None))
+        else:
+            phrase = m.group("quoted") if m.group("quoted") is not None else m.group("jquoted")
+            tokens = get_analyzer().tokens(phrase or "")
+            if tokens:
+                group = Group(phrase or "", [Alternative(tuple(t.term for t in tokens))], required=True)
+                pending_or = _add(query.groups, [group], pending_or)
+    _add(query.groups, _plain_groups(text[cursor:], synonyms), pending_or)
+    query.groups = _unique(query.groups)[:MAX_GROUPS]
+    query.excluded = query.excluded[:MAX_GROUPS]
+    return query
+
+
+def _add(groups: list[Group], new: list[Group], pending_or: bool) -> bool:
+    """Append groups; after OR the first new one joins the last existing one."""
+    if not new:
+        return pending_or
+    if pending_or and groups:
+        last = groups[-1]
+        first = new.pop(0)
+        last.surface = f"{last.surface} OR {first.surface}"
+        last.alternatives = list(dict.fromkeys(last.alternatives + first.alternatives))
+        last.required = last.required and first.required
+    groups.extend(new)
+    return False
+
+
+def _plain_groups(text: str, synonyms: Synonyms | None) -> list[Group]:
+    """Groups for plain words: each token, or a run of tokens that is a synonym phrase."""
+    tokens = get_analyzer().tokens(text) if text.strip() else []
+    groups = []
+    i = 0
+    while i < len(tokens):
+        span = _synonym_span(tokens, i, synonyms) if synonyms else 0
+        if span > 1:
+            run = tokens[i : i + span]
+            phrase = tuple(t.term for t in run)
+            alternatives = [Alternative(phrase)] + [
+                Alternative(p, WEIGHT_SYNONYM) for p in sorted(synonyms.expansions(phrase))
+            ]
+            groups.append(Group(text[run[0].start : run[-1].end], alternatives))
+            i += span
+            continue
+        groups.append(_token_group(tokens[i], synonyms))
+        i += 1
+    return groups
+
+
+def _synonym_span(tokens: list[Token], i: int, synonyms: Synonyms) -> int:
+    """Length of the longest synonym phrase (of two or more terms) starting at token i."""
+    for length in range(min(synonyms.longest, len(tokens) - i), 1, -1):
+        if tuple(t.term for t in tokens[i : i + length]) in synonyms.index:
+            return length
+    return 0
+
+
+def _token_group(token: Token, synonyms: Synonyms | None) -> Group:
+    alternatives = [Alternative((form,)) for form in dict.fromkeys(token.forms())]
+    if synonyms:
+        expanded: set[tuple[str, ...]] = set()
+        for form in token.forms():
+            expanded |= synonyms.expansions((form,))
+        known = {a.terms for a in alternatives}
+        alternatives += [Alternative(p, WEIGHT_SYNONYM) for p in sorted(expanded) if p not in known]
+    if _KANA_ONLY.match(token.surface):
+        alternatives.append(Alternative((to_katakana(token.surface),), WEIGHT_READING, reading=True))
+    return Group(token.surface, alternatives)
+
+
+def _unique(groups: list[Group]) -> list[Group]:
+    seen: set[tuple[Alternative, ...]] = set()
+    out = []
+    for g in groups:
+        key = tuple(g.alternatives)
+        if key not in seen:
+            seen.add(key)
+            out.append(g)
+    return out

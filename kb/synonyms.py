@@ -1,0 +1,80 @@
+"""The synonym file: groups of words and phrases that mean the same to a patient.
+
+Synonyms are applied to queries, not to the index, so editors can extend the file and search uses
+it at once, without a rebuild. Members are analyzed like any text, so one spelling covers its
+inflections and scripts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .analysis import get_analyzer
+from .errors import KbError
+
+Phrase = tuple[str, ...]  # the primary terms of a word or phrase, in order
+
+
+@dataclass
+class Synonyms:
+    """Maps each member (as its terms) to the other members of its groups."""
+
+    groups: list[list[Phrase]]
+    index: dict[Phrase, set[Phrase]]
+    longest: int
+
+    def expansions(self, phrase: Phrase) -> set[Phrase]:
+        """The other members of every group ``phrase`` belongs to."""
+        return self.index.get(phrase, set())
+
+
+def default_synonyms_path() -> Path:
+    """``$KB_SYNONYMS`` when set, else the file shipped with the package (kb/data/synonyms.txt)."""
+    override = os.environ.get("KB_SYNONYMS")
+    if override:
+        return Path(override)
+    return Path(str(resources.files("kb") / "data" / "synonyms.txt"))
+
+
+def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
+    """Parse synonym groups: one a line, members separated by commas, # for comments."""
+    analyzer = get_analyzer()
+    groups: list[list[Phrase]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        members = [m.strip() for m in line.replace("、", ",").replace("，", ",").split(",")]
+        phrases = []
+        for member in filter(None, members):
+            terms = tuple(t.term for t in analyzer.tokens(member))
+            if not terms:
+                raise KbError(f"{source}:{number}: {member!r} has no word to search for")
+            phrases.append(terms)
+        if len(set(phrases)) > 1:
+            groups.append(list(dict.fromkeys(phrases)))
+    index: dict[Phrase, set[Phrase]] = {}
+    for group in groups:
+        for member in group:
+            index.setdefault(member, set()).update(m for m in group if m != member)
+    longest = max((len(p) for p in index), default=0)
+    return Synonyms(groups, index, longest)
+
+
+def load_synonyms(path: str | Path | None = None) -> Synonyms:
+    """Load a synonym file (the default one when ``path`` is None); cached until it changes."""
+    path = Path(path) if path else default_synonyms_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as e:
+        raise KbError(f"{path}: cannot read the synonym file ({e.strerror or e})") from e
+    return _load(str(path), mtime)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: int) -> Synonyms:
+    return parse_synonyms(Path(path).read_text(encoding="utf-8"), path)
