@@ -5,9 +5,11 @@ A :class:`Token` keeps the surface and its character offsets in the original tex
 from the original; analysis only feeds the index) and carries:
 
 - ``term``: the primary index term (Sudachi's normalized form, or the English stem);
-- ``alts``: other forms that should match it (a verb's noun form, an adjective's stem,
-  the A-unit parts of a compound);
-- ``reading``: the katakana reading, so kana queries can match kanji text.
+- ``alts``: other forms of the same word (a verb's noun form, an adjective's stem and nouns);
+- ``parts``: the words a compound is made of (its A units, or two dictionary words), so a query
+  for a part finds the compound;
+- ``reading``/``base_reading``: the katakana reading as written and of the base form, so kana
+  queries can match kanji text (あつい finds 熱く).
 
 SQLite cannot load a Python tokenizer, so terms are stored as space-separated words that FTS5's
 ``unicode61`` tokenizer indexes as they are; queries are analyzed the same way in Python.
@@ -15,22 +17,34 @@ SQLite cannot load a Python tokenizer, so terms are stored as space-separated wo
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Iterable, Iterator
 
+from .errors import KbError
 from .language import has_japanese
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "4"
+# Alternative term for a word's synonym group in SudachiDict (スマホ and スマートフォン share one).
+SYNONYM_GROUP_PREFIX = "sudachisyn"
 
 # Parts of speech that carry no meaning for search.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "代名詞", "連体詞", "接続詞", "感動詞"}
 # Function words that Sudachi tags as ordinary nouns (normalized forms).
-_JA_STOP = {"事", "こと", "物", "もの", "為", "ため", "様", "よう", "所", "ところ", "訳", "わけ", "筈"}
+_JA_STOP = {
+    "事", "こと", "物", "もの", "為", "ため", "様", "よう", "所", "ところ", "訳", "わけ", "筈",
+    # auxiliary-like verbs and adjectives (Sudachi's 非自立可能 also holds 回る, 見る: kept)
+    "為る", "居る", "有る", "成る", "出来る", "来る", "行く", "置く", "仕舞う", "貰う", "呉れる",
+    "遣る", "頂く", "下さる", "無い", "良い", "易い", "難い", "欲しい", "御",
+}
 # Godan verb endings and their 連用形 (the noun form: ふらつく -> ふらつき, 怒る -> 怒り).
 _GODAN_RENYOU = {"く": "き", "ぐ": "ぎ", "す": "し", "つ": "ち", "ぬ": "に", "ぶ": "び", "む": "み",
                  "る": "り", "う": "い"}
@@ -50,6 +64,8 @@ ENGLISH_STOP_WORDS = frozenset(
     yourself yourselves""".split()
 )
 _ENGLISH_WORD = re.compile(r"[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+(?:['’][A-Za-z]+)?")
+_KANJI = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]+$")
+_HAS_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々\u30a1-\u30fa]")
 _HIRAGANA_ONLY = re.compile(r"^[\u3041-\u309f]+$")
 _LATIN_ONLY = re.compile(r"^[A-Za-z0-9'’]+$")
 
@@ -64,10 +80,18 @@ class Token:
     term: str
     alts: tuple[str, ...] = ()
     reading: str = ""
+    parts: tuple[str, ...] = ()
+    base_reading: str = ""
 
     def forms(self) -> tuple[str, ...]:
-        """Every form the token matches: its term first, then the alternatives."""
+        """The forms the word itself takes: its term first, then its other forms."""
         return (self.term, *self.alts)
+
+    def readings(self) -> tuple[str, ...]:
+        """Its reading as written and, for an inflected word, the reading of its base form."""
+        if self.base_reading and self.base_reading != self.reading:
+            return (self.reading, self.base_reading)
+        return (self.reading,) if self.reading else ()
 
 
 @dataclass(slots=True)
@@ -128,12 +152,13 @@ class JapaneseAnalyzer:
         self._tokenizer = self._dictionary.tokenizer(mode=SplitMode.C)
         # a second tokenizer for looking up base forms while the first one's results are in use
         self._lookup = self._dictionary.tokenizer(mode=SplitMode.C)
-        self._alts_cache: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._alts_cache: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._compound_cache: dict[str, tuple[str, ...]] = {}
         self._split_a = SplitMode.A
         self._english = english
         self._pos = [self._dictionary.pos_of(i) for i in range(_pos_count(self._dictionary))]
         self._lock = threading.Lock()
+        self._normalize = self._load_normalization(normalization_path())
 
     def tokens(self, text: str) -> list[Token]:
         """The meaningful tokens of a Japanese (or mixed) text."""
@@ -147,7 +172,7 @@ class JapaneseAnalyzer:
         english = self._english
         for m in self._tokenizer.tokenize(chunk):
             pos = self._pos[m.part_of_speech_id()]
-            if pos[0] in _DROP_POS or pos[1] == "非自立可能" or pos[1] == "助動詞語幹":
+            if pos[0] in _DROP_POS or pos[1] == "助動詞語幹":
                 continue
             surface = m.surface()
             if pos[0] in ("接尾辞", "接頭辞") and _HIRAGANA_ONLY.match(surface):
@@ -160,17 +185,47 @@ class JapaneseAnalyzer:
             term = m.normalized_form()
             if term in _JA_STOP:
                 continue
-            alts = self._inflection_alts(term, pos)
+            term = self._normalize.get(term, term)
+            alts, base_reading = self._inflection_alts(term, pos)
+            groups = m.synonym_group_ids()
+            if len(groups) == 1:  # the dictionary's synonym group, when the word has just one
+                alts = (*alts, f"{SYNONYM_GROUP_PREFIX}{groups[0]}")
+            parts: tuple[str, ...] = ()
             if len(term) > 2 and pos[0] == "名詞":
-                parts = m.split(self._split_a)
-                if len(parts) > 1:
-                    alts = alts + tuple(
-                        p.normalized_form() for p in parts if p.normalized_form() not in _JA_STOP
+                units = m.split(self._split_a)
+                if len(units) > 1:
+                    parts = tuple(
+                        p.normalized_form() for p in units if p.normalized_form() not in _JA_STOP
                     )
                 else:
-                    alts = alts + self._compound_parts(term)
-            yield Token(surface, base + m.begin(), base + m.end(), term, alts, m.reading_form())
+                    parts = self._compound_parts(term)
+            yield Token(surface, base + m.begin(), base + m.end(), term, alts, m.reading_form(),
+                        parts, base_reading)
 
+
+    def _load_normalization(self, path: Path) -> dict[str, str]:
+        """Read ``variant, variant => word`` rules, each side as its Sudachi normalized form."""
+        rules: dict[str, str] = {}
+        if not path.exists():
+            return rules
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            if "=>" not in line:
+                raise KbError(f"{path}:{number}: a rule reads 'variant, variant => word'")
+            variants, target = line.split("=>", 1)
+            target_form = self._single_form(target.strip(), path, number)
+            for variant in variants.split(","):
+                if variant.strip():
+                    rules[self._single_form(variant.strip(), path, number)] = target_form
+        return rules
+
+    def _single_form(self, word: str, path: Path, number: int) -> str:
+        morphemes = list(self._lookup.tokenize(word))
+        if len(morphemes) != 1:
+            raise KbError(f"{path}:{number}: {word!r} is not a single word for the analyzer")
+        return morphemes[0].normalized_form()
 
     def _compound_parts(self, term: str) -> tuple[str, ...]:
         """Two dictionary nouns a compound the dictionary keeps whole is made of: 首凝り -> 首, 凝り.
@@ -184,11 +239,15 @@ class JapaneseAnalyzer:
             return cached
         best: tuple[str, ...] = ()
         best_balance = -1
-        if len(term) <= 12 and not _LATIN_ONLY.match(term):
+        # hiragana-only words split into nonsense (ふらつき is not ふら + つき)
+        if len(term) <= 12 and _HAS_KANJI_OR_KATAKANA.search(term):
             for i in range(1, len(term)):
-                left, right = self._noun_form(term[:i]), self._noun_form(term[i:])
-                if left and right and min(i, len(term) - i) > best_balance:
-                    best, best_balance = (left, right), min(i, len(term) - i)
+                left, right = term[:i], term[i:]
+                if not (_splittable_part(left) and _splittable_part(right)):
+                    continue
+                left_form, right_form = self._noun_form(left), self._noun_form(right)
+                if left_form and right_form and min(i, len(term) - i) > best_balance:
+                    best, best_balance = (left_form, right_form), min(i, len(term) - i)
         if len(self._compound_cache) < 500_000:
             self._compound_cache[term] = best
         return best
@@ -204,23 +263,24 @@ class JapaneseAnalyzer:
         first = self._pos[entries[0].part_of_speech_id()][0]
         return entries[0].normalized_form() if first in ("動詞", "形容詞") else None
 
-    def _inflection_alts(self, term: str, pos: tuple[str, ...]) -> tuple[str, ...]:
-        """Related forms a word should also match: a verb's noun form, an adjective's noun forms.
+    def _inflection_alts(self, term: str, pos: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+        """A verb's or adjective's other forms (its noun forms) and the reading of its base form.
 
         The conjugation Sudachi reports belongs to the surface word (眠れ is 眠れる, 下一段), not
-        to its normalized form (眠る, 五段), so verbs are looked up again by their normalized form.
+        to its normalized form (眠る, 五段), so the normalized form is looked up again.
         """
         if pos[0] not in ("動詞", "形容詞") or len(term) < 2:
-            return ()
+            return (), ""
         key = (term, 0 if pos[0] == "動詞" else 1)
         cached = self._alts_cache.get(key)
         if cached is None:
+            base = list(self._lookup.tokenize(term))
+            reading = base[0].reading_form() if len(base) == 1 else ""
             if pos[0] == "動詞":
-                base = list(self._lookup.tokenize(term))
                 conj = self._pos[base[0].part_of_speech_id()][4] if len(base) == 1 else pos[4]
-                cached = _verb_noun_forms(term, conj)
+                cached = (_verb_noun_forms(term, conj), reading)
             else:
-                cached = _adjective_noun_forms(term)
+                cached = (_adjective_noun_forms(term), reading)
             self._alts_cache[key] = cached
         return cached
 
@@ -265,9 +325,28 @@ def to_index_text(tokens: Iterable[Token]) -> IndexedText:
     for t in tokens:
         terms.append(t.term)
         alts.extend(t.alts)
-        if t.reading:
-            readings.append(t.reading)
+        alts.extend(t.parts)
+        readings.extend(t.readings())
     return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings))
+
+
+def normalization_path() -> Path:
+    """``$KB_NORMALIZE`` when set, else kb/data/normalize.txt shipped with the package."""
+    override = os.environ.get("KB_NORMALIZE")
+    return Path(override) if override else Path(str(resources.files("kb") / "data" / "normalize.txt"))
+
+
+def analyzer_fingerprint() -> str:
+    """What the index terms depend on: this code's version, the rules file, the dictionary."""
+    path = normalization_path()
+    rules = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
+    try:
+        from importlib.metadata import version
+
+        dictionary = version("sudachidict-core")
+    except Exception:  # pragma: no cover - the dictionary is a declared dependency
+        dictionary = "unknown"
+    return f"{ANALYZER_VERSION}-{rules}-{dictionary}"
 
 
 @lru_cache(maxsize=1)
@@ -280,6 +359,11 @@ def to_katakana(text: str) -> str:
     """Hiragana to katakana (width folded first), for matching readings."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def _splittable_part(part: str) -> bool:
+    """A part of a compound must be a kanji word or at least two characters long."""
+    return len(part) >= 2 or bool(_KANJI.match(part))
 
 
 def _verb_noun_forms(term: str, conj: str) -> tuple[str, ...]:

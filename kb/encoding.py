@@ -16,7 +16,7 @@ def decode_text(data: bytes, path: str) -> str:
         raise InvalidArticle(path, "file is empty: an article needs front matter with a title and a body")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InvalidArticle(path, "file is UTF-16 text, not UTF-8: save it as UTF-8", 1)
-    if b"\x00" in data[:8192] or _looks_binary(data):
+    if b"\x00" in data[:8192] or (_looks_binary(data) and not _is_iso2022(data)):
         raise InvalidArticle(path, "file is binary, not a text article")
     try:
         text = data.decode("utf-8-sig")
@@ -25,6 +25,10 @@ def decode_text(data: bytes, path: str) -> str:
         guess = guess_encoding(data)
         hint = f"it looks like {guess}; " if guess else ""
         raise InvalidArticle(path, f"file is not UTF-8 text ({hint}convert it to UTF-8)", line) from e
+    if _is_iso2022(data):  # 7-bit, so it decodes as UTF-8, but it is not
+        raise InvalidArticle(
+            path, "file is not UTF-8 text (it looks like ISO-2022-JP; convert it to UTF-8)", 1
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -67,6 +71,17 @@ def _japanese_ratio(text: str) -> float:
         return 0.0
     jp = sum(1 for c in letters if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
     return jp / len(letters)
+
+
+def _is_iso2022(data: bytes) -> bool:
+    """ISO-2022-JP is 7-bit text full of escape sequences, which look like control bytes."""
+    if b"\x1b$B" not in data and b"\x1b$@" not in data:
+        return False
+    try:
+        data.decode("iso2022_jp")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -27,8 +27,11 @@ KNOWN_FIELDS = {
 }
 _ID_RE = re.compile(r"^[^\s/\\?#%]+$")
 # A question label at the start of a heading: Q1. / Q: / Q1 / 質問1: / 問1.
+# A label counts only when a number or a separator follows (Quick..., 問診 are no labels).
 _QUESTION_LABEL = re.compile(
-    r"^\s*((?:Q|Ｑ|質問|問)\s*[0-9０-９]*)\s*[.．:：、)）]?\s*(?=\S)", re.IGNORECASE
+    r"^\s*(?:((?:Q|Ｑ|問)\s*[0-9０-９]+)\s*[.．:：、)）]?|((?:Q|Ｑ|問)\s*[0-9０-９]*)\s*[.．:：、)）]"
+    r"|(質問\s*[0-9０-９]*)\s*[.．:：、)）]?)\s*(?=\S)",
+    re.IGNORECASE,
 )
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _md = MarkdownIt("commonmark", {"html": False})
@@ -86,7 +89,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
     try:
         meta = yaml.safe_load(source) if source.strip() else {}
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        # context_mark is where the unclosed quote or bracket opened; problem_mark where it broke
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(e, "problem", None) or str(e).split("\n")[0]
         raise InvalidArticle(path, f"front matter is not valid YAML: {problem}", line) from e
@@ -152,10 +156,8 @@ def question_of(section: Section) -> QA | None:
     heading = section.heading
     label_match = _QUESTION_LABEL.match(heading)
     label = ""
-    if label_match and (
-        label_match.group(1)[0] in "質問" or re.match(r"(?i)[QＱ]\s*[0-9０-９]*$", label_match.group(1))
-    ):
-        label = re.sub(r"\s+", "", label_match.group(1))
+    if label_match:
+        label = re.sub(r"\s+", "", next(g for g in label_match.groups() if g))
         question = heading[label_match.end() :].strip()
     elif _QUESTION_END.search(heading):
         question = heading.strip()

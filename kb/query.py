@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .analysis import Token, get_analyzer, to_katakana
+from .analysis import SYNONYM_GROUP_PREFIX, Token, get_analyzer, to_katakana
 from .language import detect_language
 from .synonyms import Synonyms, load_synonyms
 
@@ -22,8 +22,10 @@ MAX_GROUPS = 32
 WEIGHT_TYPED = 1.0
 WEIGHT_SYNONYM = 0.8
 WEIGHT_READING = 0.6
+WEIGHT_PART = 0.5  # a part of a compound the patient typed (耳 for 耳鳴り)
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u30ff\uff66-\uff9fー]+$")
+_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
 _SYNTAX = re.compile(
     r'"(?P<quoted>[^"]*)"?'  # "a phrase" (an unclosed quote runs to the end)
     r"|[“「](?P<jquoted>[^”」]*)[”」]?"  # “a phrase” or 「a phrase」
@@ -150,9 +152,22 @@ def _plain_groups(text: str, synonyms: Synonyms | None) -> list[Group]:
             groups.append(Group(text[run[0].start : run[-1].end], alternatives))
             i += span
             continue
-        groups.append(_token_group(tokens[i], synonyms))
+        groups.append(_token_group(tokens[i], synonyms, _kana_run(text, tokens[i])))
         i += 1
     return groups
+
+
+def _kana_run(text: str, token: Token) -> str:
+    """The katakana of the run of kana around a kana token (こうじょうせん, cut as こうじょう+せ+ん)."""
+    if not _KANA_ONLY.match(token.surface):
+        return ""
+    start, end = token.start, token.end
+    while start > 0 and _KANA_ONLY.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _KANA_ONLY.match(text[end]):
+        end += 1
+    run = text[start:end]
+    return to_katakana(run) if run != token.surface and len(run) <= 12 else ""
 
 
 def _synonym_span(tokens: list[Token], i: int, synonyms: Synonyms) -> int:
@@ -163,16 +178,26 @@ def _synonym_span(tokens: list[Token], i: int, synonyms: Synonyms) -> int:
     return 0
 
 
-def _token_group(token: Token, synonyms: Synonyms | None) -> Group:
-    alternatives = [Alternative((form,)) for form in dict.fromkeys(token.forms())]
+def _token_group(token: Token, synonyms: Synonyms | None, kana_run: str = "") -> Group:
+    alternatives = [
+        Alternative((form,), WEIGHT_SYNONYM if form.startswith(SYNONYM_GROUP_PREFIX) else WEIGHT_TYPED)
+        for form in dict.fromkeys(token.forms())
+    ]
+    known = {a.terms for a in alternatives}
     if synonyms:
         expanded: set[tuple[str, ...]] = set()
         for form in token.forms():
             expanded |= synonyms.expansions((form,))
-        known = {a.terms for a in alternatives}
         alternatives += [Alternative(p, WEIGHT_SYNONYM) for p in sorted(expanded) if p not in known]
+        known |= expanded
+    alternatives += [Alternative((p,), WEIGHT_PART) for p in token.parts if (p,) not in known]
     if _KANA_ONLY.match(token.surface):
-        alternatives.append(Alternative((to_katakana(token.surface),), WEIGHT_READING, reading=True))
+        # Kana the dictionary could not turn into a kanji word count in full by their reading.
+        weight = WEIGHT_READING if _HAS_KANJI.search(token.term) else WEIGHT_TYPED
+        readings = dict.fromkeys([*token.readings(), to_katakana(token.surface)])
+        if kana_run and kana_run not in readings:
+            readings[kana_run] = None  # the whole kana word, when Sudachi cut it up wrongly
+        alternatives += [Alternative((r,), weight, reading=True) for r in readings if r]
     return Group(token.surface, alternatives)
 
 

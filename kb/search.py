@@ -10,20 +10,31 @@ from the original text around the words that matched, whatever form they took.
 from __future__ import annotations
 
 import html
+import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 import sqlite_utils
 
+from . import store
 from .analysis import Token, get_analyzer
 from .query import Alternative, Group, Query, parse_query
 from .synonyms import Synonyms
 
-# bm25() weights, in the order of store.SECTION_FTS_COLUMNS: heading, body, context, alts, readings
-SECTION_WEIGHTS = (5.0, 1.0, 0.6, 0.4, 0.3)
-CANDIDATES = 200
-# A match found only among a word's other forms (a compound's part, a verb's noun) counts a bit less.
-WEIGHT_OTHER_FORM = 0.85
+# Column weights, in the order of store.SECTION_FTS_COLUMNS: heading, body, context, alts, readings.
+FIELD_WEIGHTS = (3.0, 1.0, 0.5, 0.5, 0.5)
+# FTS5's own bm25() only picks the candidates, with the same weights.
+CANDIDATE_WEIGHTS = FIELD_WEIGHTS
+CANDIDATES = 300
+K1 = 1.2
+B = 0.75
+# A unit in another language than the query's counts this much.
+OTHER_LANGUAGE = 0.2
+# A section with sub-sections and less text than this of its own only points to them.
+SIGNPOST_CHARS = 150
+# How much more a section counts when its heading holds all the query's words.
+HEADING_BOOST = 0.5
 HTML_MARKER = ("<mark>", "</mark>")
 
 
@@ -90,9 +101,10 @@ def search(
         return result
     rows = _candidates(db, expression, lang=lang, site=site, article_id=article_id,
                        category=category, kind=kind)
-    ranked = sorted(
-        (_rank(row, parsed) for row in rows), key=lambda c: (not c.same_lang, -c.score)
-    )
+    if not rows:
+        return result
+    stats = _collection_stats(db, parsed)
+    ranked = sorted((_rank(row, parsed, stats) for row in rows), key=lambda c: -c.score)
     result.total = len(ranked)
     for candidate in ranked[offset : offset + limit]:
         result.hits.append(_hit(candidate, parsed, marker))
@@ -109,72 +121,119 @@ def _candidates(db: sqlite_utils.Database, expression: str, **filters: str | Non
     if filters.get("kind") in ("qa", "section"):
         where.append("s.is_qa = ?")
         params.append(1 if filters["kind"] == "qa" else 0)
-    weights = ", ".join(str(w) for w in SECTION_WEIGHTS)
+    weights = ", ".join(str(w) for w in CANDIDATE_WEIGHTS)
     return db.execute(
         f"""
         select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
                a.title, a.url, a.site, q.question, q.answer,
                sections_fts.heading, sections_fts.body, sections_fts.context,
-               sections_fts.alts, sections_fts.readings,
-               bm25(sections_fts, {weights}) as rank
+               sections_fts.alts, sections_fts.readings, s.child_count
         from sections_fts
         join sections s on s.id = sections_fts.rowid
         join articles a on a.id = s.article_id
         left join qa q on q.section_id = s.id
         where {' and '.join(where)}
-        order by rank
+        order by bm25(sections_fts, {weights})
         limit {CANDIDATES}
         """,
         params,
     ).fetchall()
 
 
-def _rank(row: tuple, query: Query) -> _Candidate:
-    heading = (row[12] or "").split()
-    body = (row[13] or "").split()
-    context = (row[14] or "").split()
-    fields = (heading, body, context)
-    primary = set(heading) | set(body) | set(context)
-    others = set((row[15] or "").split())
-    readings = set((row[16] or "").split())
-    coverage = 0.0
-    in_heading = 0
+@dataclass
+class _Stats:
+    """What BM25 needs of the whole collection: its size, column lengths, term frequencies."""
+
+    rows: int
+    averages: list[float]
+    df: dict[str, int]
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.rows - df + 0.5) / (df + 0.5))
+
+
+def _collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
+    rows, averages = store.fts_averages(db)
+    terms = {t for g in query.groups for a in g.alternatives for t in a.terms}
+    df = {}
+    for term in terms:
+        found = db.execute(
+            "select doc from sections_fts_vocab where term = ?", [term.lower()]
+        ).fetchone()
+        df[term] = found[0] if found else 0
+    return _Stats(max(rows, 1), averages or [1.0] * len(FIELD_WEIGHTS), df)
+
+
+def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
+    columns = [(row[12 + i] or "").split() for i in range(5)]
+    counts = [Counter(c) for c in columns]
+    norms = [
+        1 - B + B * len(col) / (stats.averages[i] or 1.0) for i, col in enumerate(columns)
+    ]
+    total = 0.0
+    matched_idf = 0.0
+    query_idf = 0.0
     for group in query.groups:
         best = 0.0
         for alt in group.alternatives:
-            weight = _match_weight(alt, fields, primary, others, readings)
-            best = max(best, weight)
-        coverage += best
-        if best and any(_in_sequence(a.terms, heading) for a in group.alternatives if not a.reading):
-            in_heading += 1
-    n = len(query.groups)
-    coverage /= n
-    proximity = _proximity(query.groups, heading, body) if n > 1 else 0.0
-    score = -row[17] * (0.15 + coverage) ** 2 * (1 + 0.5 * in_heading / n) * (1 + 0.5 * proximity)
+            best = max(best, alt.weight * _bm25f(alt, columns, counts, norms, stats))
+        group_idf = max((stats.idf(a.terms[0]) for a in group.alternatives), default=1.0)
+        query_idf += group_idf
+        if best > 0:
+            total += best
+            matched_idf += group_idf
+    coverage = matched_idf / query_idf if query_idf else 0.0
+    proximity = _proximity(query.groups, columns[0], columns[1]) if len(query.groups) > 1 else 0.0
+    score = total * (0.2 + coverage) ** 2 / 1.44 * (1 + 0.5 * proximity)
+    text = (row[11] if row[5] else row[3]) or ""
+    if len(text.strip()) < 20:
+        score *= 0.5  # a heading with nothing under it is a signpost, not an answer
+    elif row[17] and len(text) < SIGNPOST_CHARS:
+        score *= 0.6  # a short lead-in to its sub-sections: the answers are below it
+    score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0])
     same_lang = (row[6] or query.lang) == query.lang
+    if not same_lang:
+        score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
     return _Candidate(row, score, same_lang)
 
 
-def _match_weight(alt: Alternative, fields: Sequence[list[str]], primary: set[str],
-                  others: set[str], readings: set[str]) -> float:
+def _heading_coverage(groups: list[Group], heading: list[str]) -> float:
+    """Share of the query's words the heading (or question) itself holds."""
+    if not heading:
+        return 0.0
+    words = set(heading)
+    found = sum(
+        1 for g in groups
+        if any(not a.reading and all(t in words for t in a.terms) for a in g.alternatives)
+    )
+    return found / len(groups)
+
+
+def _bm25f(alt: Alternative, columns: list[list[str]], counts: list[Counter],
+           norms: list[float], stats: _Stats) -> float:
+    """BM25F of one alternative: term frequencies weighted per column, then saturated once."""
     if alt.reading:
-        return alt.weight if alt.terms[0] in readings else 0.0
-    if len(alt.terms) == 1:
+        fields = ((4, counts[4][alt.terms[0]]),)
+        idf = stats.idf(alt.terms[0])
+    elif len(alt.terms) == 1:
         term = alt.terms[0]
-        if term in primary:
-            return alt.weight
-        return alt.weight * WEIGHT_OTHER_FORM if term in others else 0.0
-    return alt.weight if any(_in_sequence(alt.terms, f) for f in fields) else 0.0
+        fields = tuple((i, counts[i][term]) for i in range(4))
+        idf = stats.idf(term)
+    else:
+        fields = tuple((i, _phrase_count(alt.terms, columns[i])) for i in range(3))
+        idf = sum(stats.idf(t) for t in alt.terms)
+    weighted = sum(FIELD_WEIGHTS[i] * tf / norms[i] for i, tf in fields if tf)
+    if not weighted:
+        return 0.0
+    return idf * weighted * (K1 + 1) / (weighted + K1)
 
 
-def _in_sequence(terms: tuple[str, ...], sequence: list[str]) -> bool:
-    if len(terms) == 1:
-        return terms[0] in sequence
+def _phrase_count(terms: tuple[str, ...], sequence: list[str]) -> int:
     n = len(terms)
     first = terms[0]
-    return any(
-        sequence[i : i + n] == list(terms) for i, t in enumerate(sequence) if t == first
-    )
+    wanted = list(terms)
+    return sum(1 for i, t in enumerate(sequence) if t == first and sequence[i : i + n] == wanted)
 
 
 def _proximity(groups: list[Group], heading: list[str], body: list[str]) -> float:
@@ -211,8 +270,11 @@ def _hit(candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:
     heading = row[10] if is_qa and row[10] else (row[2] or row[7])
     forms, readings = query.forms(), query.readings()
     snippet = make_snippet(text, forms, readings, marker=marker)
-    if not snippet:  # the match was in the heading or the context: show the start, unmarked
-        snippet = _escape(text[:120], marker) + ("…" if len(text) > 120 else "")
+    if not snippet:
+        # The words matched in the heading (or question) only: show it marked, then the text.
+        marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading))
+        start = _escape(text[:100], marker) + ("…" if len(text) > 100 else "")
+        snippet = f"{marked_heading} — {start}" if marked_heading else start
     return Hit(
         kind="qa" if is_qa else "section",
         article_id=row[1],

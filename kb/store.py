@@ -14,11 +14,11 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from .analysis import ANALYZER_VERSION, IndexedText
+from .analysis import IndexedText, analyzer_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -49,9 +49,18 @@ def open_db(path: str | Path, *, must_exist: bool = True) -> sqlite_utils.Databa
         if not path.exists():
             raise NoIndex(f"{path}: no such index; build it first with 'kb build --db {path}'")
         db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
-        if "kb_meta" not in db.table_names():
+        try:
+            is_kb = "kb_meta" in db.table_names()
+        except sqlite3.DatabaseError as e:
+            is_kb = False
+            reason = str(e)
+        else:
+            reason = "it has no kb_meta table"
+        if not is_kb:
             db.close()
-            raise NoIndex(f"{path}: not a kb index; rebuild it with 'kb build --full --db {path}'")
+            raise NoIndex(
+                f"{path}: not a kb index ({reason}); build one with 'kb build --full --db {path}'"
+            )
         return db
     return sqlite_utils.Database(path)
 
@@ -73,7 +82,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         {
             "id": int, "article_id": str, "position": int, "level": int, "heading": str,
             "heading_path": str, "text": str, "markdown": str, "line": int, "anchor": str,
-            "is_qa": int, "lang": str,
+            "is_qa": int, "child_count": int, "lang": str,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
@@ -104,7 +113,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
             f"CREATE VIRTUAL TABLE [{table}] USING fts5({', '.join(columns)}, "
             "tokenize='unicode61 remove_diacritics 2')"
         )
-    set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=ANALYZER_VERSION)
+    # document frequencies of terms, which search's ranking reads (no data of its own)
+    db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
+    set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=analyzer_fingerprint())
 
 
 def set_meta(db: sqlite_utils.Database, **values: Any) -> None:
@@ -126,7 +137,7 @@ def is_compatible(db: sqlite_utils.Database) -> bool:
     meta = get_meta(db)
     return meta.get("schema_version") == SCHEMA_VERSION and meta.get(
         "analyzer_version"
-    ) == ANALYZER_VERSION
+    ) == analyzer_fingerprint()
 
 
 def indexed_articles(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:
@@ -171,16 +182,19 @@ def insert_article(db: sqlite_utils.Database, analyzed: AnalyzedArticle) -> None
         ],
     )
     qa_by_position = {q.section_position: q for q in article.qa}
+    children = child_counts(article)
     section_ids: dict[int, int] = {}
     for section, idx in zip(article.sections, analyzed.sections):
         cursor = conn.execute(
             "insert into sections (article_id, position, level, heading, heading_path, text, "
-            "markdown, line, anchor, is_qa, lang) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "markdown, line, anchor, is_qa, child_count, lang) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 article.id, section.position, section.level, section.heading,
                 " > ".join([*section.path, section.heading]) if section.heading else "",
                 section.text, section.markdown, section.line, section.anchor,
-                int(section.position in qa_by_position), article.lang,
+                int(section.position in qa_by_position), children.get(section.position, 0),
+                article.lang,
             ],
         )
         section_id = cursor.lastrowid
@@ -218,6 +232,53 @@ def insert_article(db: sqlite_utils.Database, analyzed: AnalyzedArticle) -> None
                 json.dumps(fact.extra, ensure_ascii=False, default=str),
             ],
         )
+
+
+def fts_averages(db: sqlite_utils.Database, table: str = "sections_fts") -> tuple[int, list[float]]:
+    """Rows and average tokens per column of an FTS5 table, read from its averages record.
+
+    FTS5 keeps these for its own bm25(); search ranks in Python and needs the same figures.
+    The record (id 1 of the %_data table) is a varint row count, then a varint total per column.
+    """
+    row = db.execute(f"select block from [{table}_data] where id = 1").fetchone()
+    values = _varints(row[0]) if row and row[0] else []
+    if not values or values[0] == 0:
+        return 0, []
+    return values[0], [total / values[0] for total in values[1:]]
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's big-endian varints (7 bits a byte, the 9th byte whole)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def child_counts(article: Article) -> dict[int, int]:
+    """Position -> number of sub-sections directly below each section."""
+    counts: dict[int, int] = {}
+    open_sections: list[tuple[int, int]] = []  # (level, position) of the headings above
+    for section in article.sections:
+        if section.level == 0:
+            continue
+        while open_sections and open_sections[-1][0] >= section.level:
+            open_sections.pop()
+        if open_sections:
+            parent = open_sections[-1][1]
+            counts[parent] = counts.get(parent, 0) + 1
+        open_sections.append((section.level, section.position))
+    return counts
 
 
 def optimize(db: sqlite_utils.Database) -> None:

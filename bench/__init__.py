@@ -1,0 +1,1 @@
+"""Benchmarks of kb (see BENCHMARKS.md)."""

@@ -1,0 +1,264 @@
+"""Search quality: kb's search against four common baselines on a judged query set.
+
+    python bench/search_quality.py            # tables
+    python bench/search_quality.py --json     # one JSON document
+
+The index is built from ``articles/`` into a temporary database with ``kb.build.build_index``.
+Every system searches the same units, the rows of its ``sections`` table (a Q&A pair is a
+section), and each hit is mapped back to ``(article id, heading)`` to be scored against
+``tests/search_queries.yml`` (see ``bench/metrics.py`` for the metrics):
+
+- ``kb``: ``kb.search.search``.
+- ``unicode61``: FTS5 ``unicode61`` over heading and text, queried as Datasette's search box does
+  (``datasette.utils.escape_fts``: each word double-quoted, words ANDed), ranked by bm25.
+- ``trigram``: FTS5 ``trigram`` tokenizer, the same quoting (so words under three characters
+  match nothing), ranked by bm25.
+- ``cjk-bigram``: what Lucene's CJKAnalyzer does: width folded, lower-cased, overlapping bigrams
+  of CJK runs, Latin words whole, English stop words dropped; stored space-separated in a
+  ``unicode61`` table; the query's bigrams ORed, ranked by bm25.
+- ``sudachi-or``: what Elasticsearch's analysis-sudachi does by default: SudachiPy C units,
+  normalized forms, particles/auxiliaries/symbols/blanks dropped; the query's forms ORed, bm25.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+from typing import Callable, Sequence
+
+if __package__ in (None, ""):  # run as a script: make ``bench`` and ``kb`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.metrics import (  # noqa: E402
+    DEFAULT_QUERIES, ROOT, JudgedQuery, Key, QueryScore, load_queries, score_queries, summarize,
+)
+
+DEFAULT_ARTICLES = ROOT / "articles"
+DEPTH = 50  # hits fetched per query (nDCG looks at 10; the reciprocal rank at all of them)
+WEAK_NDCG = 0.7
+Search = Callable[[str], list[Key]]
+
+# Lucene's CJKAnalyzer stop words (English).
+CJK_STOP_WORDS = frozenset(
+    "a and are as at be but by for if in into is it no not of on or s such t that the their then "
+    "there these they this to was will with www".split()
+)
+_CJK = r"\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005"
+_BIGRAM_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_]+")
+SUDACHI_DROPPED_POS = ("助詞", "助動詞", "補助記号", "空白")
+
+
+def build_kb(articles: Path, db_path: Path):
+    """Build kb's index and return it opened with kb's own opener."""
+    from kb.build import build_index
+    from kb.store import open_db
+
+    build_index(articles, db_path, workers=1)
+    return open_db(db_path)
+
+
+def section_rows(db) -> list[tuple[int, str, str, str]]:
+    """(id, article id, heading, text) of every row of the ``sections`` table."""
+    return [tuple(r) for r in db.execute(
+        "select id, article_id, coalesce(heading, ''), coalesce(text, '') from sections order by id"
+    ).fetchall()]
+
+
+def kb_system(db) -> Search:
+    from kb.search import search
+
+    headings = {r[0]: (r[1], r[2]) for r in section_rows(db)}
+
+    def run(query: str) -> list[Key]:
+        return [headings[h.section_id] for h in search(db, query, limit=DEPTH).hits]
+
+    return run
+
+
+class Fts5Baseline:
+    """An in-memory FTS5 table (heading, body) over the sections, searched with bm25."""
+
+    def __init__(self, rows: Sequence[tuple[int, str, str, str]], tokenize: str,
+                 analyze: Callable[[str], str] = lambda s: s,
+                 make_query: Callable[[str], str | None] = lambda q: q) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute(f"create virtual table s using fts5(heading, body, tokenize=\"{tokenize}\")")
+        self.conn.executemany(
+            "insert into s (rowid, heading, body) values (?, ?, ?)",
+            [(r[0], analyze(r[2]), analyze(r[3])) for r in rows],
+        )
+        self.keys = {r[0]: (r[1], r[2]) for r in rows}
+        self.make_query = make_query
+
+    def __call__(self, query: str) -> list[Key]:
+        expression = self.make_query(query)
+        if not expression:
+            return []
+        try:
+            rows = self.conn.execute(
+                f"select rowid from s where s match ? order by rank limit {DEPTH}", [expression]
+            ).fetchall()
+        except sqlite3.OperationalError:  # FTS5 syntax error: the search box shows no results
+            return []
+        return [self.keys[r[0]] for r in rows]
+
+
+def datasette_query(query: str) -> str | None:
+    """The FTS5 expression Datasette's search box sends: every word quoted, ANDed."""
+    from datasette.utils import escape_fts
+
+    return escape_fts(query) or None
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Tokens as Lucene's CJKAnalyzer makes them: bigrams of CJK runs, other words whole."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens = []
+    for m in _BIGRAM_TOKEN.finditer(text):
+        word = m.group()
+        if re.match(rf"[{_CJK}]", word):
+            tokens += [word[i : i + 2] for i in range(len(word) - 1)] if len(word) > 1 else [word]
+        elif word not in CJK_STOP_WORDS:
+            tokens.append(word)
+    return tokens
+
+
+class SudachiForms:
+    """SudachiPy C units' normalized forms, as analysis-sudachi indexes them by default."""
+
+    def __init__(self) -> None:
+        from sudachipy import Dictionary, SplitMode
+
+        self.dictionary = Dictionary(dict="core")
+        self.tokenizer = self.dictionary.tokenizer(mode=SplitMode.C)
+
+    def __call__(self, text: str) -> list[str]:
+        forms = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            for m in self.tokenizer.tokenize(line):
+                if m.part_of_speech()[0] in SUDACHI_DROPPED_POS:
+                    continue
+                form = m.normalized_form().lower().strip()
+                if form:
+                    forms.append(form)
+        return forms
+
+
+def or_query(terms: Sequence[str]) -> str | None:
+    quoted = dict.fromkeys('"' + t.replace('"', '""') + '"' for t in terms)
+    return " OR ".join(quoted) or None
+
+
+def baselines(rows: Sequence[tuple[int, str, str, str]]) -> dict[str, Search]:
+    sudachi = SudachiForms()
+    return {
+        "unicode61": Fts5Baseline(rows, "unicode61", make_query=datasette_query),
+        "trigram": Fts5Baseline(rows, "trigram", make_query=datasette_query),
+        "cjk-bigram": Fts5Baseline(
+            rows, "unicode61", analyze=lambda s: " ".join(cjk_bigrams(s)),
+            make_query=lambda q: or_query(cjk_bigrams(q)),
+        ),
+        "sudachi-or": Fts5Baseline(
+            rows, "unicode61", analyze=lambda s: " ".join(sudachi(s)),
+            make_query=lambda q: or_query(sudachi(q)),
+        ),
+    }
+
+
+def evaluate(articles: Path, queries: list[JudgedQuery]) -> dict:
+    """Build everything, run every query on every system; scores and missing judged sections."""
+    with tempfile.TemporaryDirectory(prefix="kb-quality-") as tmp:
+        started = time.perf_counter()
+        db = build_kb(articles, Path(tmp) / "kb.db")
+        build_seconds = time.perf_counter() - started
+        try:
+            rows = section_rows(db)
+            systems: dict[str, Search] = {"kb": kb_system(db), **baselines(rows)}
+            known = {(r[1], r[2]) for r in rows}
+            missing = sorted({k for q in queries for k in q.grades if k not in known})
+            scores = {}
+            for name, run in systems.items():
+                scores[name] = score_queries(queries, [run(q.query) for q in queries])
+        finally:
+            db.close()
+    return {"scores": scores, "missing": missing, "sections": len(rows),
+            "build_seconds": build_seconds}
+
+
+def report(result: dict, queries: list[JudgedQuery]) -> dict:
+    scores: dict[str, list[QueryScore]] = result["scores"]
+    return {
+        "queries": len(queries),
+        "sections": result["sections"],
+        "missing_judged_sections": [list(k) for k in result["missing"]],
+        "systems": {name: summarize(s) for name, s in scores.items()},
+        "per_query": [
+            {
+                "query": q.query, "kind": q.kind,
+                **{name: {"ndcg": round(s[i].ndcg, 4), "rr": round(s[i].rr, 4),
+                          "top": [list(k) for k in s[i].ranking[:3]]}
+                   for name, s in scores.items()},
+            }
+            for i, q in enumerate(queries)
+        ],
+    }
+
+
+def print_tables(doc: dict, scores: dict[str, list[QueryScore]]) -> None:
+    systems = doc["systems"]
+    names = list(systems)
+    print(f"{doc['queries']} queries over {doc['sections']} sections; "
+          "nDCG@10 (gain 2^grade-1), MRR of the first hit with grade >= 2\n")
+    print(f"{'system':<12} {'nDCG@10':>8} {'MRR':>6}")
+    for name in names:
+        print(f"{name:<12} {systems[name]['ndcg']:>8.3f} {systems[name]['mrr']:>6.3f}")
+    print("\nnDCG@10 per query kind")
+    print(f"{'kind':<17} {'n':>3} " + " ".join(f"{n:>10}" for n in names))
+    for kind, row in systems["kb"]["by_kind"].items():
+        cells = " ".join(f"{systems[n]['by_kind'][kind]['ndcg']:>10.3f}" for n in names)
+        print(f"{kind:<17} {row['queries']:>3} {cells}")
+    if doc["missing_judged_sections"]:
+        print("\njudged sections not in the index (typos?):")
+        for article, heading in doc["missing_judged_sections"]:
+            print(f"  {article}: {heading!r}")
+    weak = [s for s in scores["kb"] if s.ndcg < WEAK_NDCG]
+    print(f"\nkb's queries with nDCG@10 < {WEAK_NDCG} ({len(weak)}):")
+    for s in weak:
+        print(f"  [{s.query.kind}] {s.query.query}  nDCG={s.ndcg:.3f} RR={s.rr:.3f}")
+        for rank, key in enumerate(s.ranking[:3], 1):
+            print(f"      {rank}. ({s.query.grades.get(key, 0)}) {key[0]}: {key[1] or '(introduction)'}")
+        if not s.ranking:
+            print("      (no hits)")
+        best = max(s.query.grades, key=s.query.grades.get)
+        print(f"      wanted: {best[0]}: {best[1] or '(introduction)'}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES,
+                        help="folder of Markdown articles (default: articles/)")
+    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES,
+                        help="judged query set (default: tests/search_queries.yml)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    queries = load_queries(args.queries)
+    result = evaluate(args.articles, queries)
+    doc = report(result, queries)
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print_tables(doc, result["scores"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Small helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = REPO_ROOT / "articles"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+PYTHON = sys.executable
+BUILD_SCRIPT = REPO_ROOT / "build_index.py"
+# A small folder for tests that change articles: two Japanese source articles and an English one.
+SMALL_SET = ("hirai-back-heat.md", "comolab-neck-heat.md", "upper-back-heat-en.md")
+
+
+def sha256(path: Path) -> str:
+    """The sha256 of a file's bytes: a database is untouched when this does not change."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def article_text(title: str | None = "テスト記事", body: str = "本文です。\n", **front: Any) -> str:
+    """The text of an article: YAML front matter (title first) and a Markdown body."""
+    fields = ({"title": title} if title is not None else {}) | front
+    lines = ["---", *(f"{k}: {_yaml_value(v)}" for k, v in fields.items()), "---"]
+    return "\n".join(lines) + "\n" + body
+
+
+def write_article(folder: Path, name: str, title: str | None = "テスト記事",
+                  body: str = "本文です。\n", **front: Any) -> Path:
+    """Write ``folder/name`` as a UTF-8 article and return its path."""
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(article_text(title, body, **front), encoding="utf-8")
+    return path
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    """An article's front matter read with PyYAML alone, independently of kb's parser."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    _, source, _ = text.split("---\n", 2)
+    return yaml.safe_load(source)
+
+
+def leftover_temporaries(db_path: Path) -> list[Path]:
+    """Temporary build files next to the database (a finished build leaves none)."""
+    return sorted(Path(db_path).parent.glob(f".{Path(db_path).name}.*.tmp"))
+
+
+def fts_rowids(db_path: Path, match: str, table: str = "sections_fts") -> list[int]:
+    """Rowids an FTS5 MATCH finds, through a plain sqlite3 connection (no kb code involved)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in conn.execute(
+            f"select rowid from {table} where {table} match ?", [match]
+        )]
+    finally:
+        conn.close()
+
+
+def query_all(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query through a plain read-only sqlite3 connection."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def _yaml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)

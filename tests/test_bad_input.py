@@ -1,0 +1,167 @@
+"""Invalid articles, through the command line: a clear message, a non-zero exit, kb.db untouched."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from kb.cli import cli
+from kb.errors import InvalidArticle
+from kb.markdown import parse_article
+from kb.search import search
+from kb.store import open_db
+
+from helpers import BUILD_SCRIPT, PYTHON, leftover_temporaries, sha256
+
+SJIS_TEXT = "---\ntitle: 背中が熱い\n---\n背中が熱いのは自律神経の乱れが原因です。\n"
+PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00"
+             b"\x00\x1f\xf3\xffa\x00\x00\x00\x04gAMA\x00\x00\xb1\x8f\x0b\xfca\x05" + bytes(range(256)))
+
+
+@dataclass
+class Bad:
+    """One invalid input: the files to add, the line the message must name, words it must use."""
+
+    files: dict[str, bytes]
+    line: int | None = None
+    words: tuple[str, ...] = ()
+    named: tuple[str, ...] = field(default=())  # every file the message must name (default: all)
+
+
+CASES = {
+    "yaml-error": Bad({"bad-yaml.md": "---\ntitle: 背中\nauthor: 梅田: 俊\n---\n本文。\n".encode()},
+                      line=3, words=("YAML",)),
+    "yaml-tab": Bad({"bad-tab.md": "---\ntitle: 背中\n\tsite: x\n---\n本文。\n".encode()},
+                    line=3, words=("YAML",)),
+    "front-matter-never-closes": Bad({"unclosed.md": "---\ntitle: 背中\n\n本文。\n".encode()},
+                                     line=1, words=("front matter", "closed")),
+    "shift-jis": Bad({"sjis.md": SJIS_TEXT.encode("shift_jis")}, line=2,
+                     words=("UTF-8", "Shift_JIS")),
+    "euc-jp": Bad({"eucjp.md": SJIS_TEXT.encode("euc_jp")}, line=2, words=("UTF-8", "EUC-JP")),
+    "binary": Bad({"image.md": PNG_BYTES}, words=("binary",)),
+    "empty": Bad({"empty.md": b""}, words=("empty",)),
+    "blank": Bad({"blank.md": b"\n  \n\n"}, words=("empty",)),
+    "duplicate-id": Bad({"first.md": "---\ntitle: 一つ目\nid: same-id\n---\n本文。\n".encode(),
+                         "second.md": "---\ntitle: 二つ目\nid: same-id\n---\n本文。\n".encode()},
+                        words=("same-id",)),
+    "id-equals-a-stem": Bad({"neck.md": "---\ntitle: 首\nid: hirai-back-heat\n---\n本文。\n".encode()},
+                            words=("hirai-back-heat",)),
+    "missing-title": Bad({"untitled.md": "---\nsite: 平井鍼灸院\n---\n本文。\n".encode()},
+                         words=("title",)),
+    "no-front-matter": Bad({"plain.md": "ただの文章です。\n".encode()}, words=("title",)),
+    "invalid-relation": Bad(
+        {"facts.md": "---\ntitle: 背中\nfacts:\n  - {symptom: 背中が熱い, cause: 冷え, relation: why}\n"
+                     "---\n本文。\n".encode()},
+        words=("relation",)),
+}
+
+
+def add_files(articles_dir: Path, bad: Bad) -> list[Path]:
+    paths = []
+    for name, data in bad.files.items():
+        path = articles_dir / name
+        path.write_bytes(data)
+        paths.append(path)
+    if "hirai-back-heat" in bad.words:  # the message must also name the file that has that id
+        paths.append(articles_dir / "hirai-back-heat.md")
+    return paths
+
+
+def check_message(message: str, paths: list[Path], bad: Bad) -> None:
+    for path in paths:
+        assert str(path) in message, f"{path.name} is not named in:\n{message}"
+    if bad.line is not None:
+        assert f"{paths[0]}:{bad.line}:" in message, f"line {bad.line} is not named in:\n{message}"
+    for word in bad.words:
+        assert word.lower() in message.lower(), f"{word!r} missing from:\n{message}"
+    assert "Traceback" not in message
+
+
+def check_untouched(db_path: Path, digest: str) -> None:
+    assert sha256(db_path) == digest
+    assert leftover_temporaries(db_path) == []
+    db = open_db(db_path)
+    try:
+        assert any(h.article_id == "hirai-back-heat" for h in search(db, "背中が熱い").hits)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("bad", CASES.values(), ids=CASES.keys())
+def test_bad_input_through_kb_build(built, articles_dir, runner, bad):
+    digest = sha256(built)
+    paths = add_files(articles_dir, bad)
+    result = runner.invoke(cli, ["build", "--articles", str(articles_dir), "--db", str(built),
+                                 "--workers", "1"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), result.exception  # handled, no traceback
+    check_message(result.output, paths, bad)
+    check_untouched(built, digest)
+
+
+@pytest.mark.parametrize("bad", CASES.values(), ids=CASES.keys())
+def test_bad_input_through_build_index_py(built, articles_dir, bad):
+    digest = sha256(built)
+    paths = add_files(articles_dir, bad)
+    proc = subprocess.run([PYTHON, str(BUILD_SCRIPT), "--articles", str(articles_dir), "--db",
+                           str(built)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    check_message(proc.stderr, paths, bad)
+    assert "Traceback" not in proc.stdout
+    check_untouched(built, digest)
+
+
+def test_every_invalid_article_is_listed_at_once(built, articles_dir, runner):
+    digest = sha256(built)
+    paths = [p for name in ("yaml-error", "shift-jis", "missing-title")
+             for p in add_files(articles_dir, CASES[name])]
+    result = runner.invoke(cli, ["build", "--articles", str(articles_dir), "--db", str(built),
+                                 "--workers", "1"])
+    assert result.exit_code != 0
+    for path in paths:
+        assert str(path) in result.output
+    check_untouched(built, digest)
+
+
+def test_a_missing_articles_folder_is_a_clear_error(tmp_path, runner):
+    result = runner.invoke(cli, ["build", "--articles", str(tmp_path / "nowhere"), "--db",
+                                 str(tmp_path / "kb.db")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit)
+    assert str(tmp_path / "nowhere") in result.output
+    assert not (tmp_path / "kb.db").exists()
+
+
+# --- the same problems at the parser, where the error carries its line -------------------------
+
+ENCODINGS = {"shift_jis": "Shift_JIS", "cp932": "Shift_JIS", "euc_jp": "EUC-JP",
+             "iso2022_jp": "ISO-2022-JP"}
+
+
+@pytest.mark.parametrize("codec, name", ENCODINGS.items(), ids=ENCODINGS.keys())
+def test_a_japanese_legacy_encoding_is_named(codec, name):
+    with pytest.raises(InvalidArticle) as info:
+        parse_article(SJIS_TEXT.encode(codec), "articles/legacy.md")
+    assert "not UTF-8" in info.value.message
+    assert name in info.value.message
+
+
+@pytest.mark.parametrize(
+    "front, line",
+    [
+        ("title: 背中\nauthor: 梅田: 俊\nsite: x", 3),
+        ("title: 背中\nsite: x\n  author: y", 4),
+        ("title: 背中\n\tsite: x", 3),
+        ('title: "背中が熱い\nsite: x\nauthor: y\ncategory: z', 2),
+        ("title: 背中\ntags: [背中, 首\nsite: x\nauthor: y", 3),
+    ],
+    ids=["colon", "indent", "tab", "unclosed-quote", "unclosed-bracket"],
+)
+def test_a_yaml_error_names_the_line_where_it_is(front, line):
+    with pytest.raises(InvalidArticle) as info:
+        parse_article(f"---\n{front}\n---\n本文。\n".encode(), "articles/yaml.md")
+    assert "YAML" in info.value.message
+    assert info.value.line == line
