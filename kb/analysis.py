@@ -32,7 +32,7 @@ from .errors import KbError
 from .language import has_japanese
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 # Alternative term for a word's synonym group in SudachiDict (スマホ and スマートフォン share one).
 SYNONYM_GROUP_PREFIX = "sudachisyn"
 
@@ -48,6 +48,9 @@ _JA_STOP = {
 # Godan verb endings and their 連用形 (the noun form: ふらつく -> ふらつき, 怒る -> 怒り).
 _GODAN_RENYOU = {"く": "き", "ぐ": "ぎ", "す": "し", "つ": "ち", "ぬ": "に", "ぶ": "び", "む": "み",
                  "る": "り", "う": "い"}
+# Word ids from this one up belong to unknown words (Sudachi's OOV dictionary number 0xF).
+_OOV_WORD_ID = 0xF000_0000
+_MISSING = object()
 # Sudachi's input limit is in bytes; stay well below it.
 _MAX_CHUNK = 8000
 _SENTENCE_END = re.compile(r"(?<=[。!?！？\n])")
@@ -88,10 +91,11 @@ class Token:
         return (self.term, *self.alts)
 
     def readings(self) -> tuple[str, ...]:
-        """Its reading as written and, for an inflected word, the reading of its base form."""
-        if self.base_reading and self.base_reading != self.reading:
-            return (self.reading, self.base_reading)
-        return (self.reading,) if self.reading else ()
+        """Its reading as written and, for an inflected word, the reading of its base form
+        (a katakana word's reading is left out: it is the word itself)."""
+        return tuple(
+            r for r in dict.fromkeys((self.reading, self.base_reading)) if r and r != self.term
+        )
 
 
 @dataclass(slots=True)
@@ -153,6 +157,7 @@ class JapaneseAnalyzer:
         # a second tokenizer for looking up base forms while the first one's results are in use
         self._lookup = self._dictionary.tokenizer(mode=SplitMode.C)
         self._alts_cache: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
+        self._entries: dict[int, tuple | None] = {}
         self._compound_cache: dict[str, tuple[str, ...]] = {}
         self._split_a = SplitMode.A
         self._english = english
@@ -165,43 +170,75 @@ class JapaneseAnalyzer:
         out: list[Token] = []
         with self._lock:  # a Sudachi tokenizer is not safe to share between threads
             for chunk_start, chunk in _chunks(text):
-                out.extend(self._chunk_tokens(chunk, chunk_start))
+                for m in self._tokenizer.tokenize(chunk):
+                    entry = self._entry_of(m)
+                    if entry is not None:
+                        out.append(Token(m.surface(), chunk_start + m.begin(),
+                                         chunk_start + m.end(), *entry[:5]))
         return out
 
-    def _chunk_tokens(self, chunk: str, base: int) -> Iterator[Token]:
-        english = self._english
-        for m in self._tokenizer.tokenize(chunk):
-            pos = self._pos[m.part_of_speech_id()]
-            if pos[0] in _DROP_POS or pos[1] == "助動詞語幹":
-                continue
-            surface = m.surface()
-            if pos[0] in ("接尾辞", "接頭辞") and _HIRAGANA_ONLY.match(surface):
-                continue  # お/ご, さ, っぽい, たち: grammar, not content
-            if _LATIN_ONLY.match(unicodedata.normalize("NFKC", surface)):
-                if english.is_stop_word(surface):
-                    continue
-                yield Token(surface, base + m.begin(), base + m.end(), english.stem(surface))
-                continue
-            term = m.normalized_form()
-            if term in _JA_STOP:
-                continue
-            term = self._normalize.get(term, term)
-            alts, base_reading = self._inflection_alts(term, pos)
-            groups = m.synonym_group_ids()
-            if len(groups) == 1:  # the dictionary's synonym group, when the word has just one
-                alts = (*alts, f"{SYNONYM_GROUP_PREFIX}{groups[0]}")
-            parts: tuple[str, ...] = ()
-            if len(term) > 2 and pos[0] == "名詞":
-                units = m.split(self._split_a)
-                if len(units) > 1:
-                    parts = tuple(
-                        p.normalized_form() for p in units if p.normalized_form() not in _JA_STOP
-                    )
-                else:
-                    parts = self._compound_parts(term)
-            yield Token(surface, base + m.begin(), base + m.end(), term, alts, m.reading_form(),
-                        parts, base_reading)
+    def index_text(self, text: str) -> IndexedText:
+        """The index columns of a text, without building tokens (the build's hot path)."""
+        terms: list[str] = []
+        alts: list[str] = []
+        readings: list[str] = []
+        entries = self._entries
+        with self._lock:
+            for _, chunk in _chunks(text):
+                for m in self._tokenizer.tokenize(chunk):
+                    entry = entries.get(m.word_id(), _MISSING)  # inlined _entry_of: hot loop
+                    if entry is _MISSING:
+                        entry = self._entry_of(m)
+                    if entry is not None:
+                        terms.append(entry[0])
+                        alts.extend(entry[5])
+                        readings.extend(entry[6])
+        return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings))
 
+    def _entry_of(self, m) -> tuple | None:
+        """A word's analysis, cached by dictionary word id: it depends on the entry, not the place."""
+        word_id = m.word_id()
+        entry = self._entries.get(word_id, _MISSING)
+        if entry is _MISSING:
+            entry = self._analyze_word(m)
+            # unknown words share ids, so they are not cached; the cache is bounded
+            if word_id < _OOV_WORD_ID and len(self._entries) < 1_000_000:
+                self._entries[word_id] = entry
+        return entry
+
+    def _analyze_word(self, m) -> tuple | None:
+        """(term, alts, reading, parts, base reading, alts+parts, readings) or None to drop it."""
+        pos = self._pos[m.part_of_speech_id()]
+        if pos[0] in _DROP_POS or pos[1] == "助動詞語幹":
+            return None
+        surface = m.surface()
+        if pos[0] in ("接尾辞", "接頭辞") and _HIRAGANA_ONLY.match(surface):
+            return None  # お/ご, さ, っぽい, たち: grammar, not content
+        if _LATIN_ONLY.match(unicodedata.normalize("NFKC", surface)):
+            if self._english.is_stop_word(surface):
+                return None
+            return (self._english.stem(surface), (), "", (), "", (), ())
+        term = m.normalized_form()
+        if term in _JA_STOP:
+            return None
+        term = self._normalize.get(term, term)
+        alts, base_reading = self._inflection_alts(term, pos)
+        groups = m.synonym_group_ids()
+        if len(groups) == 1:  # the dictionary's synonym group, when the word has just one
+            alts = (*alts, f"{SYNONYM_GROUP_PREFIX}{groups[0]}")
+        parts: tuple[str, ...] = ()
+        if len(term) > 2 and pos[0] == "名詞":
+            units = m.split(self._split_a)
+            if len(units) > 1:
+                parts = tuple(
+                    p.normalized_form() for p in units if p.normalized_form() not in _JA_STOP
+                )
+            else:
+                parts = self._compound_parts(term)
+        reading = m.reading_form()
+        # a katakana word's reading is the word itself, already in the index
+        readings = tuple(r for r in dict.fromkeys((reading, base_reading)) if r and r != term)
+        return (term, alts, reading, parts, base_reading, alts + parts, readings)
 
     def _load_normalization(self, path: Path) -> dict[str, str]:
         """Read ``variant, variant => word`` rules, each side as its Sudachi normalized form."""
@@ -310,6 +347,8 @@ class Analyzer:
 
     def index_text(self, text: str, lang: str | None = None) -> IndexedText:
         """A text as the three FTS5 column values kb stores for it."""
+        if text and (lang == "ja" or has_japanese(text)):
+            return self.japanese.index_text(text)
         return to_index_text(self.tokens(text, lang))
 
     def terms(self, text: str, lang: str | None = None) -> list[str]:

@@ -84,7 +84,10 @@ def _is_iso2022(data: bytes) -> bool:
     return True
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return control > len(sample) * 0.05

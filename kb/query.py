@@ -43,8 +43,9 @@ class Alternative:
     reading: bool = False
 
     def fts(self) -> str:
-        quoted = '"' + " ".join(self.terms).replace('"', '""') + '"'
-        return f"readings : {quoted}" if self.reading else quoted
+        # a reading may also be a katakana word's term, so it is searched in every column
+        return '"' + " ".join(self.terms).replace('"', '""') + '"'
+
 
 
 @dataclass

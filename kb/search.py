@@ -213,12 +213,9 @@ def _heading_coverage(groups: list[Group], heading: list[str]) -> float:
 def _bm25f(alt: Alternative, columns: list[list[str]], counts: list[Counter],
            norms: list[float], stats: _Stats) -> float:
     """BM25F of one alternative: term frequencies weighted per column, then saturated once."""
-    if alt.reading:
-        fields = ((4, counts[4][alt.terms[0]]),)
-        idf = stats.idf(alt.terms[0])
-    elif len(alt.terms) == 1:
+    if len(alt.terms) == 1:  # a word, or a reading (which may be a katakana word's term)
         term = alt.terms[0]
-        fields = tuple((i, counts[i][term]) for i in range(4))
+        fields = tuple((i, counts[i][term]) for i in range(5 if alt.reading else 4))
         idf = stats.idf(term)
     else:
         fields = tuple((i, _phrase_count(alt.terms, columns[i])) for i in range(3))
@@ -324,7 +321,9 @@ def make_snippet(
 def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
     if token.term in forms or any(a in forms for a in token.alts):
         return True
-    return bool(readings) and token.reading in readings
+    return bool(readings) and (
+        token.reading in readings or token.base_reading in readings or token.term in readings
+    )
 
 
 def _best_window(tokens: list[Token], width: int) -> int:
