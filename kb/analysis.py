@@ -12,7 +12,8 @@ from the original; analysis only feeds the index) and carries:
   queries can match kanji text (あつい finds 熱く).
 
 SQLite cannot load a Python tokenizer, so terms are stored as space-separated words that FTS5's
-``unicode61`` tokenizer indexes as they are; queries are analyzed the same way in Python.
+built-in ``ascii`` tokenizer indexes exactly as they are (terms hold no ASCII punctuation, see
+``_clean_term``); queries are analyzed the same way in Python.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .errors import KbError
 from .language import has_japanese
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "5"
+ANALYZER_VERSION = "6"
 # Alternative term for a word's synonym group in SudachiDict (スマホ and スマートフォン share one).
 SYNONYM_GROUP_PREFIX = "sudachisyn"
 
@@ -69,6 +70,8 @@ ENGLISH_STOP_WORDS = frozenset(
 _ENGLISH_WORD = re.compile(r"[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+(?:['’][A-Za-z]+)?")
 _KANJI = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]+$")
 _HAS_KANJI_OR_KATAKANA = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々\u30a1-\u30fa]")
+_HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
+_ASCII_PUNCT = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]")
 _HIRAGANA_ONLY = re.compile(r"^[\u3041-\u309f]+$")
 _LATIN_ONLY = re.compile(r"^[A-Za-z0-9'’]+$")
 
@@ -91,8 +94,10 @@ class Token:
         return (self.term, *self.alts)
 
     def readings(self) -> tuple[str, ...]:
-        """Its reading as written and, for an inflected word, the reading of its base form
-        (a katakana word's reading is left out: it is the word itself)."""
+        """What the index stores as its readings: for a word written with kanji, its reading and
+        its base form's (a word written in kana is found by its own term)."""
+        if not _HAS_KANJI.search(self.surface):
+            return ()
         return tuple(
             r for r in dict.fromkeys((self.reading, self.base_reading)) if r and r != self.term
         )
@@ -221,7 +226,9 @@ class JapaneseAnalyzer:
         term = m.normalized_form()
         if term in _JA_STOP:
             return None
-        term = self._normalize.get(term, term)
+        term = _clean_term(self._normalize.get(term, term))
+        if not term:
+            return None
         alts, base_reading = self._inflection_alts(term, pos)
         groups = m.synonym_group_ids()
         if len(groups) == 1:  # the dictionary's synonym group, when the word has just one
@@ -231,13 +238,19 @@ class JapaneseAnalyzer:
             units = m.split(self._split_a)
             if len(units) > 1:
                 parts = tuple(
-                    p.normalized_form() for p in units if p.normalized_form() not in _JA_STOP
+                    _clean_term(p.normalized_form())
+                    for p in units
+                    if p.normalized_form() not in _JA_STOP
                 )
             else:
                 parts = self._compound_parts(term)
         reading = m.reading_form()
-        # a katakana word's reading is the word itself, already in the index
-        readings = tuple(r for r in dict.fromkeys((reading, base_reading)) if r and r != term)
+        # Readings let kana queries find kanji; a word written in kana is found by its own term.
+        readings = (
+            tuple(r for r in dict.fromkeys((reading, base_reading)) if r and r != term)
+            if _HAS_KANJI.search(surface)
+            else ()
+        )
         return (term, alts, reading, parts, base_reading, alts + parts, readings)
 
     def _load_normalization(self, path: Path) -> dict[str, str]:
@@ -398,6 +411,13 @@ def to_katakana(text: str) -> str:
     """Hiragana to katakana (width folded first), for matching readings."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def _clean_term(term: str) -> str:
+    """An index term as FTS5's ascii tokenizer keeps it whole: no ASCII punctuation, lower case."""
+    if term.isascii() or _ASCII_PUNCT.search(term):
+        term = _ASCII_PUNCT.sub("", term).lower()
+    return term
 
 
 def _splittable_part(part: str) -> bool:

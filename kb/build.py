@@ -25,7 +25,7 @@ from .analysis import get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .markdown import parse_article_file
 from .model import Article
-from .store import AnalyzedArticle, AnalyzedSection
+from .store import AnalyzedArticle, AnalyzedSection, ArticleRows
 
 ProgressCallback = Callable[[int, int], None]
 # Below this many changed articles, starting worker processes costs more than it saves.
@@ -94,6 +94,8 @@ def build_index(
     try:
         db = _open_work_copy(db_path, tmp_path, full)
         report.full = not store.get_meta(db).get("built_at")
+        if report.full:
+            store.set_automerge(db, 0)  # no merging while a new index fills; optimize() at the end
         try:
             _update(db, articles_dir, files, report, workers, progress)
             store.set_meta(
@@ -104,6 +106,8 @@ def build_index(
             db.conn.commit()
             if report.full:
                 store.optimize(db)
+                store.set_automerge(db, store.DEFAULT_AUTOMERGE)
+                db.conn.commit()
             db.conn.execute("PRAGMA journal_mode=DELETE")
         finally:
             db.close()
@@ -129,11 +133,11 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     return AnalyzedArticle(article, analyzed)
 
 
-def _analyze_file(job: tuple[str, str]) -> AnalyzedArticle | InvalidArticle:
-    """Worker: parse and analyze one file; an invalid article comes back as its error."""
+def _analyze_file(job: tuple[str, str]) -> ArticleRows | InvalidArticle:
+    """Worker: parse and analyze one file into its rows; an invalid article comes back as its error."""
     path, root = job
     try:
-        return analyze_article(parse_article_file(Path(path), Path(root)))
+        return store.article_rows(analyze_article(parse_article_file(Path(path), Path(root))))
     except InvalidArticle as e:
         return e
 
@@ -167,6 +171,7 @@ def _update(
             if rel not in present:
                 report.removed += 1
     errors: list[InvalidArticle] = []
+    writer = store.Writer(db)
     done = report.unchanged
     if progress:
         progress(done, len(files))
@@ -177,19 +182,19 @@ def _update(
         if isinstance(result, InvalidArticle):
             errors.append(result)
             continue
-        article = result.article
-        if article.id in ids:
+        if result.article_id in ids:
             errors.append(
                 DuplicateArticleId(
-                    str(articles_dir / article.path),
-                    f"article id {article.id!r} is already used by {articles_dir / ids[article.id]}"
+                    str(articles_dir / result.path),
+                    f"article id {result.article_id!r} is already used by "
+                    f"{articles_dir / ids[result.article_id]}"
                     " (rename one file or set a different 'id:' in its front matter)",
                 )
             )
             continue
-        ids[article.id] = article.path
+        ids[result.article_id] = result.path
         if not errors:
-            store.insert_article(db, result)
+            writer.write(result)
             report.analyzed += 1
     if errors:
         raise BuildFailed(errors)
@@ -197,7 +202,7 @@ def _update(
 
 def _analyze_all(
     files: list[Path], root: Path, workers: int | None
-) -> Iterator[AnalyzedArticle | InvalidArticle]:
+) -> Iterator[ArticleRows | InvalidArticle]:
     jobs = [(str(f), str(root)) for f in files]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:

@@ -15,6 +15,7 @@ from . import store
 from .analysis import get_analyzer
 from .build import build_index
 from .errors import KbError
+from .query import MAX_QUERY_CHARS
 from .search import search as run_search
 
 
@@ -102,10 +103,12 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quie
 @click.option("--lang", help="Only units in this language (ja, en).")
 @click.option("--site", help="Only articles of this site.")
 @click.option("--article", "article_id", help="Only this article (its id).")
+@click.option("--category", help="Only articles of this category.")
 @click.option("--kind", type=click.Choice(["section", "qa"]), help="Only this kind of unit.")
 @json_option
 def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
-           site: str | None, article_id: str | None, kind: str | None, as_json: bool) -> None:
+           site: str | None, article_id: str | None, category: str | None, kind: str | None,
+           as_json: bool) -> None:
     """Search the knowledge base; QUERY is plain text in Japanese or English."""
     terminal_marker = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
     with kb_errors():
@@ -113,7 +116,7 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         try:
             result = run_search(
                 db, query, limit=limit, offset=offset, lang=lang, site=site,
-                article_id=article_id, kind=kind,
+                article_id=article_id, category=category, kind=kind,
                 marker=("<mark>", "</mark>") if as_json else terminal_marker,
             )
         finally:
@@ -121,6 +124,8 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
     if as_json:
         echo_json(result.to_dict())
         return
+    if result.truncated:
+        click.echo(f"(the query was cut to its first {MAX_QUERY_CHARS} characters)", err=True)
     if not result.hits:
         click.echo(f"No results for {query!r}.")
         return

@@ -69,7 +69,10 @@ class SearchResult:
     total: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "hits": [h.to_dict() for h in self.hits]}
+        data: dict[str, Any] = {"query": self.query, "hits": [h.to_dict() for h in self.hits]}
+        if self.truncated:
+            data["truncated"] = True
+        return data
 
 
 @dataclass

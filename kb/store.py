@@ -1,7 +1,8 @@
 """The database: schema, writing one analyzed article, removing one, reading build state.
 
-Plain tables hold the original text; FTS5 tables (``unicode61``) hold analyzed terms, so any SQLite
-client can open ``kb.db`` and search it with pre-analyzed terms. No custom tokenizer is needed.
+Plain tables hold the original text; FTS5 tables (built-in ``ascii`` tokenizer) hold analyzed terms,
+so any SQLite client can open ``kb.db`` and search it with pre-analyzed terms. No custom tokenizer
+is needed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .analysis import IndexedText, analyzer_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -109,9 +110,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["facts"].create_index(["article_id"])
     db["articles"].create_index(["path"], unique=True)
     for table, columns in (("sections_fts", SECTION_FTS_COLUMNS), ("qa_fts", QA_FTS_COLUMNS)):
+        # Terms are already analyzed and space-separated: FTS5's built-in ascii tokenizer keeps
+        # each one whole (unicode61 would also split at non-ASCII punctuation) and is faster.
         db.execute(
-            f"CREATE VIRTUAL TABLE [{table}] USING fts5({', '.join(columns)}, "
-            "tokenize='unicode61 remove_diacritics 2')"
+            f"CREATE VIRTUAL TABLE [{table}] USING fts5({', '.join(columns)}, tokenize='ascii')"
         )
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
@@ -163,75 +165,139 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
         conn.execute(f"delete from [{table}] where [{key}] = ?", [article_id])
 
 
-def insert_article(db: sqlite_utils.Database, analyzed: AnalyzedArticle) -> None:
-    """Write one analyzed article: its row, sections, Q&A, curated facts and FTS rows."""
+@dataclass
+class ArticleRows:
+    """An analyzed article as the rows it becomes, ready to write (made in the analysis workers,
+    so the process that writes does little more than hand them to SQLite).
+
+    Section ids are given at write time; ``qa`` and ``facts`` rows start with the index of their
+    section in ``sections`` (or None), which the writer turns into the section's id.
+    """
+
+    article_id: str
+    path: str
+    article: tuple
+    sections: list[tuple]
+    sections_fts: list[tuple]
+    qa: list[tuple]
+    qa_fts: list[tuple]
+    facts: list[tuple]
+
+
+def article_rows(analyzed: AnalyzedArticle) -> ArticleRows:
+    """The rows of one analyzed article: its row, sections, Q&A, curated facts and FTS rows."""
     article = analyzed.article
     meta = article.meta
-    conn = db.conn
-    conn.execute(
-        "insert into articles (id, path, title, lang, site, url, author, published, updated, "
-        "category, tags, translation_of, meta, content_hash, section_count, qa_count) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            article.id, article.path, article.title, article.lang, _text(meta.get("site")),
-            _text(meta.get("url")), _text(meta.get("author")), _text(meta.get("published")),
-            _text(meta.get("updated")), _text(meta.get("category")),
-            json.dumps(_tags(meta.get("tags")), ensure_ascii=False), _text(meta.get("translation_of")),
-            json.dumps(meta, ensure_ascii=False, default=str), article.content_hash,
-            len(article.sections), len(article.qa),
-        ],
-    )
     qa_by_position = {q.section_position: q for q in article.qa}
     children = child_counts(article)
-    section_ids: dict[int, int] = {}
-    for section, idx in zip(article.sections, analyzed.sections):
-        cursor = conn.execute(
-            "insert into sections (article_id, position, level, heading, heading_path, text, "
-            "markdown, line, anchor, is_qa, child_count, lang) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                article.id, section.position, section.level, section.heading,
-                " > ".join([*section.path, section.heading]) if section.heading else "",
-                section.text, section.markdown, section.line, section.anchor,
-                int(section.position in qa_by_position), children.get(section.position, 0),
-                article.lang,
-            ],
-        )
-        section_id = cursor.lastrowid
-        section_ids[section.position] = section_id
-        conn.execute(
-            "insert into sections_fts (rowid, heading, body, context, alts, readings) "
-            "values (?, ?, ?, ?, ?, ?)",
-            [
-                section_id, idx.heading.terms, idx.body.terms, idx.context,
-                _join(idx.heading.alts, idx.body.alts), _join(idx.heading.readings, idx.body.readings),
-            ],
-        )
+    sections, sections_fts, qa_rows, qa_fts = [], [], [], []
+    for index, (section, idx) in enumerate(zip(article.sections, analyzed.sections)):
+        sections.append((
+            article.id, section.position, section.level, section.heading,
+            " > ".join([*section.path, section.heading]) if section.heading else "",
+            section.text, section.markdown, section.line, section.anchor,
+            int(section.position in qa_by_position), children.get(section.position, 0),
+            article.lang,
+        ))
+        alts = _join(idx.heading.alts, idx.body.alts)
+        readings = _join(idx.heading.readings, idx.body.readings)
+        sections_fts.append((idx.heading.terms, idx.body.terms, idx.context, alts, readings))
         qa = qa_by_position.get(section.position)
         if qa is not None:
-            cursor = conn.execute(
-                "insert into qa (article_id, section_id, label, question, answer, lang) "
-                "values (?, ?, ?, ?, ?, ?)",
-                [article.id, section_id, qa.label, qa.question, qa.answer, article.lang],
-            )
-            conn.execute(
-                "insert into qa_fts (rowid, question, answer, alts, readings) values (?, ?, ?, ?, ?)",
-                [
-                    cursor.lastrowid, idx.heading.terms, idx.body.terms,
-                    _join(idx.heading.alts, idx.body.alts),
-                    _join(idx.heading.readings, idx.body.readings),
-                ],
-            )
-    for fact in article.facts:
-        conn.execute(
-            "insert into facts (article_id, section_id, symptom, cause, relation, evidence, curated, "
-            "extra) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                article.id, section_ids.get(fact.section_position) if fact.section_position is not None
-                else None, fact.symptom, fact.cause, fact.relation, fact.evidence, int(fact.curated),
-                json.dumps(fact.extra, ensure_ascii=False, default=str),
-            ],
+            qa_rows.append((index, article.id, qa.label, qa.question, qa.answer, article.lang))
+            qa_fts.append((idx.heading.terms, idx.body.terms, alts, readings))
+    positions = {s.position: i for i, s in enumerate(article.sections)}
+    facts = [
+        (
+            positions.get(f.section_position) if f.section_position is not None else None,
+            article.id, f.symptom, f.cause, f.relation, f.evidence, int(f.curated),
+            json.dumps(f.extra, ensure_ascii=False, default=str),
         )
+        for f in article.facts
+    ]
+    row = (
+        article.id, article.path, article.title, article.lang, _text(meta.get("site")),
+        _text(meta.get("url")), _text(meta.get("author")), _text(meta.get("published")),
+        _text(meta.get("updated")), _text(meta.get("category")),
+        json.dumps(_tags(meta.get("tags")), ensure_ascii=False), _text(meta.get("translation_of")),
+        json.dumps(meta, ensure_ascii=False, default=str), article.content_hash,
+        len(article.sections), len(article.qa),
+    )
+    return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts)
+
+
+class Writer:
+    """Writes :class:`ArticleRows` into a database, giving sections and Q&A their ids."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.conn = db.conn
+        self.next_section = self._next_id("sections")
+        self.next_qa = self._next_id("qa")
+
+    def _next_id(self, table: str) -> int:
+        return self.conn.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
+
+    def write(self, rows: ArticleRows) -> None:
+        conn = self.conn
+        first = self.next_section
+        self.next_section += len(rows.sections)
+        ids = range(first, self.next_section)
+        conn.execute(
+            "insert into articles (id, path, title, lang, site, url, author, published, updated, "
+            "category, tags, translation_of, meta, content_hash, section_count, qa_count) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.article,
+        )
+        conn.executemany(
+            "insert into sections (id, article_id, position, level, heading, heading_path, text, "
+            "markdown, line, anchor, is_qa, child_count, lang) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i, *r) for i, r in zip(ids, rows.sections)],
+        )
+        conn.executemany(
+            "insert into sections_fts (rowid, heading, body, context, alts, readings) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [(i, *r) for i, r in zip(ids, rows.sections_fts)],
+        )
+        if rows.qa:
+            qa_ids = range(self.next_qa, self.next_qa + len(rows.qa))
+            self.next_qa += len(rows.qa)
+            conn.executemany(
+                "insert into qa (id, section_id, article_id, label, question, answer, lang) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [(q, first + r[0], *r[1:]) for q, r in zip(qa_ids, rows.qa)],
+            )
+            conn.executemany(
+                "insert into qa_fts (rowid, question, answer, alts, readings) values (?, ?, ?, ?, ?)",
+                [(q, *r) for q, r in zip(qa_ids, rows.qa_fts)],
+            )
+        if rows.facts:
+            conn.executemany(
+                "insert into facts (section_id, article_id, symptom, cause, relation, evidence, "
+                "curated, extra) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(None if r[0] is None else first + r[0], *r[1:]) for r in rows.facts],
+            )
+
+
+def insert_article(db: sqlite_utils.Database, analyzed: AnalyzedArticle) -> None:
+    """Write one analyzed article (a convenience over :func:`article_rows` and :class:`Writer`)."""
+    Writer(db).write(article_rows(analyzed))
+
+
+def child_counts(article: Article) -> dict[int, int]:
+    """Position -> number of sub-sections directly below each section."""
+    counts: dict[int, int] = {}
+    open_sections: list[tuple[int, int]] = []  # (level, position) of the headings above
+    for section in article.sections:
+        if section.level == 0:
+            continue
+        while open_sections and open_sections[-1][0] >= section.level:
+            open_sections.pop()
+        if open_sections:
+            parent = open_sections[-1][1]
+            counts[parent] = counts.get(parent, 0) + 1
+        open_sections.append((section.level, section.position))
+    return counts
 
 
 def fts_averages(db: sqlite_utils.Database, table: str = "sections_fts") -> tuple[int, list[float]]:
@@ -265,20 +331,13 @@ def _varints(blob: bytes) -> list[int]:
     return out
 
 
-def child_counts(article: Article) -> dict[int, int]:
-    """Position -> number of sub-sections directly below each section."""
-    counts: dict[int, int] = {}
-    open_sections: list[tuple[int, int]] = []  # (level, position) of the headings above
-    for section in article.sections:
-        if section.level == 0:
-            continue
-        while open_sections and open_sections[-1][0] >= section.level:
-            open_sections.pop()
-        if open_sections:
-            parent = open_sections[-1][1]
-            counts[parent] = counts.get(parent, 0) + 1
-        open_sections.append((section.level, section.position))
-    return counts
+DEFAULT_AUTOMERGE = 4  # FTS5's own default
+
+
+def set_automerge(db: sqlite_utils.Database, value: int) -> None:
+    """How eagerly FTS5 merges index segments on insert (0: never; it is stored in the index)."""
+    for table in ("sections_fts", "qa_fts"):
+        db.execute(f"insert into [{table}]([{table}], rank) values('automerge', ?)", [value])
 
 
 def optimize(db: sqlite_utils.Database) -> None:

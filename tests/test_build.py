@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -71,8 +72,25 @@ def test_a_build_creates_the_tables_and_fts5_tables(built_db):
     names = {name for name, _, _ in rows}
     assert DATA_TABLES | FTS_TABLES <= names
     for name, _, sql in rows:
-        if name in FTS_TABLES:
-            assert "using fts5" in sql.lower() and "unicode61" in sql.lower()
+        if name in FTS_TABLES:  # a tokenizer every SQLite build has: no custom one
+            tokenizer = re.search(r"tokenize\s*=\s*'(\w+)", sql)
+            assert "using fts5" in sql.lower() and tokenizer
+            assert tokenizer.group(1) in ("ascii", "unicode61")
+
+
+def test_every_stored_term_is_one_fts_token(built_db):
+    # what search compares in Python (space-separated terms) is what FTS5 indexed
+    conn = sqlite3.connect(built_db)
+    try:
+        conn.execute("create virtual table temp.v using fts5vocab(main, 'sections_fts', 'row')")
+        vocabulary = {row[0] for row in conn.execute("select term from temp.v")}
+        stored = set()
+        for row in conn.execute("select heading, body, context, alts, readings from sections_fts"):
+            for value in row:
+                stored.update((value or "").split())
+    finally:
+        conn.close()
+    assert stored and stored == vocabulary
 
 
 def test_the_database_passes_integrity_checks(built_db, tmp_path):
