@@ -77,12 +77,13 @@ class Query:
     lang: str = "ja"
     truncated: bool = False
 
-    def fts(self) -> str | None:
-        """The FTS5 MATCH expression, or None when nothing can match."""
-        if not self.groups:
+    def fts(self, groups: list[Group] | None = None) -> str | None:
+        """The FTS5 MATCH expression (of some of the groups), or None when nothing can match."""
+        groups = self.groups if groups is None else groups
+        if not groups:
             return None
-        required = [g.fts() for g in self.groups if g.required]
-        anyone = " OR ".join(g.fts() for g in self.groups)
+        required = [g.fts() for g in groups if g.required]
+        anyone = " OR ".join(g.fts() for g in groups)
         expression = f"({' AND '.join(required)}) AND ({anyone})" if required else anyone
         if self.excluded:
             expression = f"({expression}) NOT ({' OR '.join(g.fts() for g in self.excluded)})"

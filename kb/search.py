@@ -31,6 +31,8 @@ K1 = 1.2
 B = 0.75
 # A unit in another language than the query's counts this much.
 OTHER_LANGUAGE = 0.2
+# A query of more words than this fetches candidates by its rarest ones.
+RETRIEVAL_GROUPS = 8
 # A section with sub-sections and less text than this of its own only points to them.
 SIGNPOST_CHARS = 150
 # How much more a section counts when its heading holds all the query's words.
@@ -99,45 +101,72 @@ def search(
     """Search sections and Q&A pairs; any string is a valid query (no hits is a valid answer)."""
     parsed = parse_query(query, synonyms)
     result = SearchResult(query=query, truncated=parsed.truncated)
-    expression = parsed.fts()
-    if expression is None:
-        return result
-    rows = _candidates(db, expression, lang=lang, site=site, article_id=article_id,
-                       category=category, kind=kind)
-    if not rows:
+    if not parsed.groups:
         return result
     stats = _collection_stats(db, parsed)
+    expression = parsed.fts(_retrieval_groups(parsed, stats))
+    filters = {"lang": lang, "site": site, "article_id": article_id, "category": category,
+               "kind": kind}
+    rows = _candidates(db, expression, filters)
+    if not rows:
+        return result
     ranked = sorted((_rank(row, parsed, stats) for row in rows), key=lambda c: -c.score)
     result.total = len(ranked)
     for candidate in ranked[offset : offset + limit]:
-        result.hits.append(_hit(candidate, parsed, marker))
+        result.hits.append(_hit(db, candidate, parsed, marker))
     return result
 
 
-def _candidates(db: sqlite_utils.Database, expression: str, **filters: str | None) -> list[tuple]:
-    where, params = ["sections_fts match ?"], [expression]
-    for column, key in (("s.lang", "lang"), ("a.site", "site"), ("s.article_id", "article_id"),
-                        ("a.category", "category")):
+def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
+    """The groups that fetch candidates: all of them, or for a long query its rarest words.
+
+    A query of many words would otherwise match nearly every section; its rarest words find
+    the sections worth ranking (every word still counts in the ranking).
+    """
+    if len(query.groups) <= RETRIEVAL_GROUPS:
+        return query.groups
+    def rarity(group: Group) -> float:
+        return max(stats.idf(a.terms[0]) for a in group.alternatives)
+    chosen = sorted(query.groups, key=rarity, reverse=True)[:RETRIEVAL_GROUPS]
+    chosen_ids = {id(g) for g in chosen}
+    return [g for g in query.groups if id(g) in chosen_ids or g.required]
+
+
+# Columns of a candidate row (see _candidates); the FTS columns follow in store's order.
+_ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _FTS = range(6)
+
+
+def _candidates(db: sqlite_utils.Database, expression: str, filters: dict) -> list[tuple]:
+    """The best-matching sections by FTS5's bm25, with what ranking needs (not their text)."""
+    weights = ", ".join(str(w) for w in CANDIDATE_WEIGHTS)
+    where, params = [], [expression]
+    for column, key in (("s.lang", "lang"), ("s.article_id", "article_id"),
+                        ("a.site", "site"), ("a.category", "category")):
         if filters.get(key):
             where.append(f"{column} = ?")
             params.append(filters[key])
     if filters.get("kind") in ("qa", "section"):
         where.append("s.is_qa = ?")
         params.append(1 if filters["kind"] == "qa" else 0)
-    weights = ", ".join(str(w) for w in CANDIDATE_WEIGHTS)
+    if where:  # filters must apply before the limit
+        top = f"""
+            select sections_fts.rowid as id from sections_fts
+            join sections s on s.id = sections_fts.rowid
+            join articles a on a.id = s.article_id
+            where sections_fts match ? and {' and '.join(where)}
+            order by bm25(sections_fts, {weights}) limit {CANDIDATES}"""
+    else:  # no joins while FTS5 ranks every match
+        top = f"""
+            select rowid as id from sections_fts where sections_fts match ?
+            order by bm25(sections_fts, {weights}) limit {CANDIDATES}"""
     return db.execute(
         f"""
-        select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
-               a.title, a.url, a.site, q.question, q.answer,
-               sections_fts.heading, sections_fts.body, sections_fts.context,
-               sections_fts.alts, sections_fts.readings, s.child_count
-        from sections_fts
-        join sections s on s.id = sections_fts.rowid
-        join articles a on a.id = s.article_id
+        select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
+               f.heading, f.body, f.context, f.alts, f.readings
+        from ({top}) as top
+        join sections s on s.id = top.id
+        join sections_fts f on f.rowid = top.id
         left join qa q on q.section_id = s.id
-        where {' and '.join(where)}
-        order by bm25(sections_fts, {weights})
-        limit {CANDIDATES}
         """,
         params,
     ).fetchall()
@@ -169,7 +198,7 @@ def _collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
 
 
 def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
-    columns = [(row[12 + i] or "").split() for i in range(5)]
+    columns = [(row[_FTS + i] or "").split() for i in range(5)]
     counts = [Counter(c) for c in columns]
     norms = [
         1 - B + B * len(col) / (stats.averages[i] or 1.0) for i, col in enumerate(columns)
@@ -189,13 +218,13 @@ def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
     coverage = matched_idf / query_idf if query_idf else 0.0
     proximity = _proximity(query.groups, columns[0], columns[1]) if len(query.groups) > 1 else 0.0
     score = total * (0.2 + coverage) ** 2 / 1.44 * (1 + 0.5 * proximity)
-    text = (row[11] if row[5] else row[3]) or ""
-    if len(text.strip()) < 20:
+    text_length = row[_TEXT_LEN] or 0
+    if text_length < 20:
         score *= 0.5  # a heading with nothing under it is a signpost, not an answer
-    elif row[17] and len(text) < SIGNPOST_CHARS:
+    elif row[_CHILDREN] and text_length < SIGNPOST_CHARS:
         score *= 0.6  # a short lead-in to its sub-sections: the answers are below it
     score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0])
-    same_lang = (row[6] or query.lang) == query.lang
+    same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
     return _Candidate(row, score, same_lang)
@@ -263,8 +292,18 @@ def _near(a: set[str], b: set[str], sequence: list[str], window: int = 3) -> boo
     return False
 
 
-def _hit(candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:
-    row = candidate.row
+def _hit(db: sqlite_utils.Database, candidate: _Candidate, query: Query,
+         marker: tuple[str, str]) -> Hit:
+    row = db.execute(
+        """
+        select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
+               a.title, a.url, a.site, q.question, q.answer
+        from sections s join articles a on a.id = s.article_id
+        left join qa q on q.section_id = s.id
+        where s.id = ?
+        """,
+        [candidate.row[_ID]],
+    ).fetchone()
     is_qa = bool(row[5])
     text = row[11] if is_qa and row[11] is not None else row[3]
     heading = row[10] if is_qa and row[10] else (row[2] or row[7])
