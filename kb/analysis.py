@@ -33,12 +33,15 @@ from .errors import KbError
 from .language import has_japanese
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "6"
+ANALYZER_VERSION = "7"
 # Alternative term for a word's synonym group in SudachiDict (スマホ and スマートフォン share one).
 SYNONYM_GROUP_PREFIX = "sudachisyn"
 
 # Parts of speech that carry no meaning for search.
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "代名詞", "連体詞", "接続詞", "感動詞"}
+# Question words patients type (何科, 何歳): Sudachi tags 何 as a pronoun or a numeral by context,
+# so it must be kept whatever the tag, or 何科 in a query and in an article would not meet.
+_KEEP_PRONOUNS = {"何", "誰"}
 # Function words that Sudachi tags as ordinary nouns (normalized forms).
 _JA_STOP = {
     "事", "こと", "物", "もの", "為", "ため", "様", "よう", "所", "ところ", "訳", "わけ", "筈",
@@ -214,7 +217,7 @@ class JapaneseAnalyzer:
     def _analyze_word(self, m) -> tuple | None:
         """(term, alts, reading, parts, base reading, alts+parts, readings) or None to drop it."""
         pos = self._pos[m.part_of_speech_id()]
-        if pos[0] in _DROP_POS or pos[1] == "助動詞語幹":
+        if (pos[0] in _DROP_POS and m.normalized_form() not in _KEEP_PRONOUNS) or pos[1] == "助動詞語幹":
             return None
         surface = m.surface()
         if pos[0] in ("接尾辞", "接頭辞") and _HIRAGANA_ONLY.match(surface):

@@ -223,7 +223,7 @@ def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
         score *= 0.5  # a heading with nothing under it is a signpost, not an answer
     elif row[_CHILDREN] and text_length < SIGNPOST_CHARS:
         score *= 0.6  # a short lead-in to its sub-sections: the answers are below it
-    score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0])
+    score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0] + columns[2])
     same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
