@@ -251,7 +251,8 @@ def _bm25f(alt: Alternative, columns: list[list[str]], counts: list[Counter],
         idf = stats.idf(term)
     else:
         fields = tuple((i, _phrase_count(alt.terms, columns[i])) for i in range(3))
-        idf = sum(stats.idf(t) for t in alt.terms)
+        # a phrase says about as much as its rarest word: 首の後ろ must not outweigh うなじ
+        idf = max(stats.idf(t) for t in alt.terms)
     weighted = sum(FIELD_WEIGHTS[i] * tf / norms[i] for i, tf in fields if tf)
     if not weighted:
         return 0.0
