@@ -9,17 +9,16 @@ from the original text around the words that matched, whatever form they took.
 
 from __future__ import annotations
 
-import html
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import sqlite_utils
 
 from . import store
-from .analysis import Token, get_analyzer
 from .query import Alternative, Group, Query, parse_query
+from .snippets import HTML_MARKER, escape, make_snippet
 from .synonyms import Synonyms
 
 # Column weights, in the order of store.SECTION_FTS_COLUMNS: heading, body, context, alts, readings.
@@ -37,7 +36,6 @@ RETRIEVAL_GROUPS = 8
 SIGNPOST_CHARS = 150
 # How much more a section counts when its heading holds all the query's words.
 HEADING_BOOST = 0.5
-HTML_MARKER = ("<mark>", "</mark>")
 
 
 @dataclass
@@ -313,7 +311,7 @@ def _hit(db: sqlite_utils.Database, candidate: _Candidate, query: Query,
     if not snippet:
         # The words matched in the heading (or question) only: show it marked, then the text.
         marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading))
-        start = _escape(text[:100], marker) + ("…" if len(text) > 100 else "")
+        start = escape(text[:100], marker) + ("…" if len(text) > 100 else "")
         snippet = f"{marked_heading} — {start}" if marked_heading else start
     return Hit(
         kind="qa" if is_qa else "section",
@@ -329,58 +327,3 @@ def _hit(db: sqlite_utils.Database, candidate: _Candidate, query: Query,
         lang=row[6],
         site=row[9],
     )
-
-
-def make_snippet(
-    text: str,
-    forms: set[str],
-    readings: set[str] = frozenset(),  # type: ignore[assignment]
-    *,
-    width: int = 120,
-    marker: tuple[str, str] = HTML_MARKER,
-) -> str:
-    """An excerpt of the original text around the densest run of matched words, marked.
-
-    With the HTML marker the text is escaped; another marker (a terminal's) leaves it as it is.
-    """
-    tokens = [t for t in get_analyzer().tokens(text) if _token_matches(t, forms, readings)]
-    if not tokens:
-        return ""
-    start = _best_window(tokens, width)
-    end = min(len(text), start + width)
-    pieces = []
-    cursor = start
-    for t in tokens:
-        if t.start < start or t.end > end:
-            continue
-        pieces.append(_escape(text[cursor : t.start], marker))
-        pieces.append(marker[0] + _escape(text[t.start : t.end], marker) + marker[1])
-        cursor = t.end
-    pieces.append(_escape(text[cursor:end], marker))
-    snippet = "".join(pieces).replace("\n", " ")
-    return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
-
-
-def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
-    if token.term in forms or any(a in forms for a in token.alts):
-        return True
-    return bool(readings) and (
-        token.reading in readings or token.base_reading in readings or token.term in readings
-    )
-
-
-def _best_window(tokens: list[Token], width: int) -> int:
-    """Start of the window of ``width`` characters holding the most matched tokens."""
-    best_start, best_count = tokens[0].start, 0
-    j = 0
-    for i, t in enumerate(tokens):
-        while tokens[j].end <= t.end - width:
-            j += 1
-        count = i - j + 1
-        if count > best_count:
-            best_count, best_start = count, tokens[j].start
-    return max(0, best_start - width // 4)
-
-
-def _escape(text: str, marker: tuple[str, str]) -> str:
-    return html.escape(text, quote=False) if marker[0].startswith("<") else text

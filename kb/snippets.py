@@ -1,0 +1,69 @@
+"""Snippets: an excerpt of the original text around the words a query matched, marked.
+
+Matches are found by analyzing the text again, so a word is marked whatever form it took
+(熱く for 熱い, 痺れ for しびれ), and the excerpt is cut from the text as written.
+"""
+
+from __future__ import annotations
+
+import html
+
+from .analysis import Token, get_analyzer
+
+HTML_MARKER = ("<mark>", "</mark>")
+
+
+def make_snippet(
+    text: str,
+    forms: set[str],
+    readings: set[str] = frozenset(),  # type: ignore[assignment]
+    *,
+    width: int = 120,
+    marker: tuple[str, str] = HTML_MARKER,
+) -> str:
+    """An excerpt of the original text around the densest run of matched words, marked.
+
+    With the HTML marker the text is escaped; another marker (a terminal's) leaves it as it is.
+    """
+    tokens = [t for t in get_analyzer().tokens(text) if _token_matches(t, forms, readings)]
+    if not tokens:
+        return ""
+    start = _best_window(tokens, width)
+    end = min(len(text), start + width)
+    pieces = []
+    cursor = start
+    for t in tokens:
+        if t.start < start or t.end > end:
+            continue
+        pieces.append(escape(text[cursor : t.start], marker))
+        pieces.append(marker[0] + escape(text[t.start : t.end], marker) + marker[1])
+        cursor = t.end
+    pieces.append(escape(text[cursor:end], marker))
+    snippet = "".join(pieces).replace("\n", " ")
+    return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
+
+
+def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
+    if token.term in forms or any(a in forms for a in token.alts):
+        return True
+    return bool(readings) and (
+        token.reading in readings or token.base_reading in readings or token.term in readings
+    )
+
+
+def _best_window(tokens: list[Token], width: int) -> int:
+    """Start of the window of ``width`` characters holding the most matched tokens."""
+    best_start, best_count = tokens[0].start, 0
+    j = 0
+    for i, t in enumerate(tokens):
+        while tokens[j].end <= t.end - width:
+            j += 1
+        count = i - j + 1
+        if count > best_count:
+            best_count, best_start = count, tokens[j].start
+    return max(0, best_start - width // 4)
+
+
+def escape(text: str, marker: tuple[str, str]) -> str:
+    """HTML-escape text when the marker is HTML; a terminal's text is left as it is."""
+    return html.escape(text, quote=False) if marker[0].startswith("<") else text
