@@ -10,6 +10,7 @@ from the original text around the words that matched, whatever form they took.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,7 +26,9 @@ from .synonyms import Synonyms
 FIELD_WEIGHTS = (3.0, 1.0, 0.5, 0.5, 0.5)
 # FTS5's own bm25() only picks the candidates, with the same weights.
 CANDIDATE_WEIGHTS = FIELD_WEIGHTS
-CANDIDATES = 300
+CANDIDATES = 200
+# Candidates (best first) that get the proximity boost, which can reorder them.
+PROXIMITY_POOL = 50
 K1 = 1.2
 B = 0.75
 # A unit in another language than the query's counts this much.
@@ -80,6 +83,7 @@ class _Candidate:
     row: tuple  # a row of the query in _candidates
     score: float
     same_lang: bool
+    columns: list[list[str]]
 
 
 def search(
@@ -108,7 +112,12 @@ def search(
     rows = _candidates(db, expression, filters)
     if not rows:
         return result
-    ranked = sorted((_rank(row, parsed, stats) for row in rows), key=lambda c: -c.score)
+    group_idfs = [max(stats.idf(a.terms[0]) for a in g.alternatives) for g in parsed.groups]
+    ranked = sorted((_rank(row, parsed, stats, group_idfs) for row in rows), key=lambda c: -c.score)
+    # Proximity needs a walk through each text: only for those that can still reach the page.
+    head = max(offset + limit, PROXIMITY_POOL)
+    ranked[:head] = sorted((_with_proximity(c, parsed) for c in ranked[:head]),
+                           key=lambda c: -c.score)
     result.total = len(ranked)
     for candidate in ranked[offset : offset + limit]:
         result.hits.append(_hit(db, candidate, parsed, marker))
@@ -177,25 +186,56 @@ class _Stats:
     rows: int
     averages: list[float]
     df: dict[str, int]
+    idfs: dict[str, float] = field(default_factory=dict)
 
     def idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
-        return math.log(1 + (self.rows - df + 0.5) / (df + 0.5))
+        value = self.idfs.get(term)
+        if value is None:
+            df = self.df.get(term, 0)
+            value = self.idfs[term] = math.log(1 + (self.rows - df + 0.5) / (df + 0.5))
+        return value
+
+
+# Document frequencies change only with a build: kept per database file and modification time.
+_DF_CACHE: dict[tuple[str, int], dict[str, int]] = {}
 
 
 def _collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
     rows, averages = store.fts_averages(db)
+    known = _df_cache(db)
     terms = {t for g in query.groups for a in g.alternatives for t in a.terms}
     df = {}
     for term in terms:
-        found = db.execute(
-            "select doc from sections_fts_vocab where term = ?", [term.lower()]
-        ).fetchone()
-        df[term] = found[0] if found else 0
+        if term not in known:
+            found = db.execute(
+                "select doc from sections_fts_vocab where term = ?", [term.lower()]
+            ).fetchone()
+            if len(known) < 100_000:
+                known[term] = found[0] if found else 0
+            df[term] = found[0] if found else 0
+        else:
+            df[term] = known[term]
     return _Stats(max(rows, 1), averages or [1.0] * len(FIELD_WEIGHTS), df)
 
 
-def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
+def _df_cache(db: sqlite_utils.Database) -> dict[str, int]:
+    path = db.execute("pragma database_list").fetchone()[2] or ""
+    try:
+        version = os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        version = 0
+    if not path or not version:
+        return {}
+    key = (path, version)
+    if key not in _DF_CACHE:
+        if len(_DF_CACHE) > 8:
+            _DF_CACHE.clear()
+        _DF_CACHE[key] = {}
+    return _DF_CACHE[key]
+
+
+def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _Candidate:
+    """Score one candidate: BM25F per query word (its best alternative), times coverage."""
     columns = [(row[_FTS + i] or "").split() for i in range(5)]
     counts = [Counter(c) for c in columns]
     norms = [
@@ -203,19 +243,16 @@ def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
     ]
     total = 0.0
     matched_idf = 0.0
-    query_idf = 0.0
-    for group in query.groups:
+    for group, group_idf in zip(query.groups, group_idfs):
         best = 0.0
         for alt in group.alternatives:
             best = max(best, alt.weight * _bm25f(alt, columns, counts, norms, stats))
-        group_idf = max((stats.idf(a.terms[0]) for a in group.alternatives), default=1.0)
-        query_idf += group_idf
         if best > 0:
             total += best
             matched_idf += group_idf
+    query_idf = sum(group_idfs)
     coverage = matched_idf / query_idf if query_idf else 0.0
-    proximity = _proximity(query.groups, columns[0], columns[1]) if len(query.groups) > 1 else 0.0
-    score = total * (0.2 + coverage) ** 2 / 1.44 * (1 + 0.5 * proximity)
+    score = total * (0.2 + coverage) ** 2 / 1.44
     text_length = row[_TEXT_LEN] or 0
     if text_length < 20:
         score *= 0.5  # a heading with nothing under it is a signpost, not an answer
@@ -225,7 +262,15 @@ def _rank(row: tuple, query: Query, stats: _Stats) -> _Candidate:
     same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
-    return _Candidate(row, score, same_lang)
+    return _Candidate(row, score, same_lang, columns)
+
+
+def _with_proximity(candidate: _Candidate, query: Query) -> _Candidate:
+    """Boost a candidate whose query words stand together (done for the best few only)."""
+    if len(query.groups) > 1:
+        heading, body = candidate.columns[0], candidate.columns[1]
+        candidate.score *= 1 + 0.5 * _proximity(query.groups, heading, body)
+    return candidate
 
 
 def _heading_coverage(groups: list[Group], heading: list[str]) -> float:
