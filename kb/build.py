@@ -90,6 +90,7 @@ def build_index(
     report = BuildReport(db_path=str(db_path), articles=len(files))
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
     try:
         db = _open_work_copy(db_path, tmp_path, full)
@@ -227,6 +228,22 @@ def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.D
         store.create_schema(db)
     db.conn.execute("BEGIN")
     return db
+
+
+def _refuse_foreign_file(db_path: Path) -> None:
+    """A build replaces its database: never a file that kb did not build (it would be lost)."""
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return
+    try:
+        with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+            ours = bool(store.get_meta(sqlite_utils.Database(conn)))
+    except sqlite3.DatabaseError:
+        ours = False
+    if not ours:
+        raise KbError(
+            f"{db_path}: exists and is not a kb index; kb build will not replace it "
+            "(choose another --db, or move the file away)"
+        )
 
 
 def _is_reusable(db_path: Path) -> bool:

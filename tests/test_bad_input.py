@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from kb.markdown import parse_article
 from kb.search import search
 from kb.store import open_db
 
-from helpers import BUILD_SCRIPT, PYTHON, leftover_temporaries, sha256
+from helpers import BUILD_SCRIPT, PYTHON, leftover_temporaries, sha256, write_article
 
 SJIS_TEXT = "---\ntitle: 背中が熱い\n---\n背中が熱いのは自律神経の乱れが原因です。\n"
 PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00"
@@ -165,3 +166,24 @@ def test_a_yaml_error_names_the_line_where_it_is(front, line):
         parse_article(f"---\n{front}\n---\n本文。\n".encode(), "articles/yaml.md")
     assert "YAML" in info.value.message
     assert info.value.line == line
+
+
+@pytest.mark.parametrize("content", [b"just some notes\n", None], ids=["text-file", "other-sqlite"])
+def test_a_build_never_replaces_a_file_kb_did_not_make(tmp_path, runner, content):
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md")
+    target = tmp_path / "precious.db"
+    if content is None:
+        conn = sqlite3.connect(target)
+        conn.execute("create table notes (body text)")
+        conn.execute("insert into notes values ('keep me')")
+        conn.commit()
+        conn.close()
+    else:
+        target.write_bytes(content)
+    before = sha256(target)
+    result = runner.invoke(cli, ["build", "--articles", str(folder), "--db", str(target)])
+    assert result.exit_code != 0
+    assert "precious.db" in result.output and "not a kb index" in result.output
+    assert "Traceback" not in result.output
+    assert sha256(target) == before
