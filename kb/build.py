@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import store
+from . import champions, store
 from .analysis import get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .markdown import parse_article_file
@@ -98,7 +98,7 @@ def build_index(
         if report.full:
             store.set_automerge(db, 0)  # no merging while a new index fills; optimize() at the end
         try:
-            _update(db, articles_dir, files, report, workers, progress)
+            _update(db, articles_dir, files, report, workers, progress, report.full)
             store.set_meta(
                 db,
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -150,6 +150,7 @@ def _update(
     report: BuildReport,
     workers: int | None,
     progress: ProgressCallback | None,
+    report_is_full: bool,
 ) -> None:
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
@@ -172,7 +173,8 @@ def _update(
             if rel not in present:
                 report.removed += 1
     errors: list[InvalidArticle] = []
-    writer = store.Writer(db)
+    collector = champions.ChampionCollector() if report_is_full else None
+    writer = store.Writer(db, collector)
     done = report.unchanged
     if progress:
         progress(done, len(files))
@@ -199,6 +201,10 @@ def _update(
             report.analyzed += 1
     if errors:
         raise BuildFailed(errors)
+    if collector is not None:
+        collector.write(db)
+    else:
+        champions.update(db, [], writer.added_weights)
 
 
 def _analyze_all(

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import store
+from . import champions, store
 from .query import Alternative, Group, Query, parse_query
 from .snippets import HTML_MARKER, escape, make_snippet
 from .synonyms import Synonyms
@@ -33,6 +33,8 @@ K1 = 1.2
 B = 0.75
 # A unit in another language than the query's counts this much.
 OTHER_LANGUAGE = 0.2
+# Sections read and ranked in full when candidates come from champion lists.
+CHAMPION_POOL = 60
 # A query of more words than this fetches candidates by its rarest ones.
 RETRIEVAL_GROUPS = 8
 # A section with sub-sections and less text than this of its own only points to them.
@@ -106,10 +108,13 @@ def search(
     if not parsed.groups:
         return result
     stats = _collection_stats(db, parsed)
-    expression = parsed.fts(_retrieval_groups(parsed, stats))
     filters = {"lang": lang, "site": site, "article_id": article_id, "category": category,
                "kind": kind}
-    rows = _candidates(db, expression, filters)
+    rows = None
+    if not any(filters.values()) and not parsed.excluded and not any(g.required for g in parsed.groups):
+        rows = _champion_candidates(db, parsed, stats)
+    if rows is None:
+        rows = _candidates(db, parsed.fts(_retrieval_groups(parsed, stats)), filters)
     if not rows:
         return result
     group_idfs = [max(stats.idf(a.terms[0]) for a in g.alternatives) for g in parsed.groups]
@@ -141,6 +146,67 @@ def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
 
 # Columns of a candidate row (see _candidates); the FTS columns follow in store's order.
 _ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _FTS = range(6)
+
+
+def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats) -> list[tuple] | None:
+    """Candidates for a query with common words: their champion lists, FTS5 for the rare ones.
+
+    None when no word of the query is common (FTS5 alone is then fast). Sections get a first
+    score from the lists' weights (and from FTS5's bm25 for the rare words), and only the best
+    ``CHAMPION_POOL`` of them are read and ranked in full.
+    """
+    rare: list[str] = []
+    first_scores: dict[int, float] = {}
+    used_lists = False
+    for group in query.groups:
+        best: dict[int, float] = {}
+        for alt in group.alternatives:
+            term = max(alt.terms, key=stats.idf)  # a phrase: its rarest word
+            if stats.df.get(term, 0) <= champions.CHAMPION_MIN_DF:
+                rare.append(alt.fts())
+                continue
+            listed = champions.champions(db, term)
+            if not listed:
+                if not alt.reading:
+                    rare.append(alt.fts())  # common, but no list yet: FTS5 must do it
+                continue
+            used_lists = True
+            idf = stats.idf(term) * alt.weight
+            for section_id, weight in listed:
+                value = idf * weight
+                if value > best.get(section_id, 0.0):
+                    best[section_id] = value
+        for section_id, value in best.items():
+            first_scores[section_id] = first_scores.get(section_id, 0.0) + value
+    if not used_lists:
+        return None
+    if rare:
+        weights = ", ".join(str(w) for w in CANDIDATE_WEIGHTS)
+        for section_id, rank in db.execute(
+            f"select rowid, bm25(sections_fts, {weights}) from sections_fts "
+            f"where sections_fts match ? order by 2 limit {CHAMPION_POOL}",
+            [" OR ".join(dict.fromkeys(rare))],
+        ):
+            first_scores[section_id] = first_scores.get(section_id, 0.0) - rank
+    best_ids = sorted(first_scores, key=first_scores.__getitem__, reverse=True)[:CHAMPION_POOL]
+    return _candidate_rows(db, best_ids)
+
+
+def _candidate_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple]:
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    return db.execute(
+        f"""
+        select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
+               f.heading, f.body, f.context, f.alts, f.readings
+        from sections s
+        join sections_fts f on f.rowid = s.id
+        left join qa q on q.section_id = s.id
+        where s.id in ({marks})
+        """,
+        ids,
+    ).fetchall()
 
 
 def _candidates(db: sqlite_utils.Database, expression: str, filters: dict) -> list[tuple]:

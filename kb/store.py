@@ -15,11 +15,12 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from . import champions
 from .analysis import IndexedText, analyzer_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -115,6 +116,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db.execute(
             f"CREATE VIRTUAL TABLE [{table}] USING fts5({', '.join(columns)}, tokenize='ascii')"
         )
+    champions.create_table(db)
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
     set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=analyzer_fingerprint())
@@ -154,6 +156,11 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
     """Remove an article and everything derived from it."""
     conn = db.conn
     conn.execute(
+        "delete from term_champions where section_id in "
+        "(select id from sections where article_id = ?)",
+        [article_id],
+    )
+    conn.execute(
         "delete from sections_fts where rowid in (select id from sections where article_id = ?)",
         [article_id],
     )
@@ -182,6 +189,7 @@ class ArticleRows:
     qa: list[tuple]
     qa_fts: list[tuple]
     facts: list[tuple]
+    champion_weights: list[list[tuple[str, float]]]
 
 
 def article_rows(analyzed: AnalyzedArticle) -> ArticleRows:
@@ -223,16 +231,21 @@ def article_rows(analyzed: AnalyzedArticle) -> ArticleRows:
         json.dumps(meta, ensure_ascii=False, default=str), article.content_hash,
         len(article.sections), len(article.qa),
     )
-    return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts)
+    weights = [champions.section_weights(h, b) for h, b, *_ in sections_fts]
+    return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts,
+                       weights)
 
 
 class Writer:
     """Writes :class:`ArticleRows` into a database, giving sections and Q&A their ids."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, collector: champions.ChampionCollector | None = None):
         self.conn = db.conn
         self.next_section = self._next_id("sections")
         self.next_qa = self._next_id("qa")
+        # a full build collects champion lists; an incremental one offers its sections after
+        self.collector = collector
+        self.added_weights: list[tuple[int, list[tuple[str, float]]]] = []
 
     def _next_id(self, table: str) -> int:
         return self.conn.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
@@ -259,6 +272,11 @@ class Writer:
             "values (?, ?, ?, ?, ?, ?)",
             [(i, *r) for i, r in zip(ids, rows.sections_fts)],
         )
+        if self.collector is not None:
+            for section_id, weights in zip(ids, rows.champion_weights):
+                self.collector.add(section_id, weights)
+        else:
+            self.added_weights.extend(zip(ids, rows.champion_weights))
         if rows.qa:
             qa_ids = range(self.next_qa, self.next_qa + len(rows.qa))
             self.next_qa += len(rows.qa)
