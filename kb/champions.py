@@ -3,8 +3,8 @@
 FTS5 must compute bm25 for every section a query matches before it can return the best ones; a
 common word (背中, 首 in a collection about backs and necks) matches half of the index, and that
 costs hundreds of milliseconds on 100,000 sections. For the terms found in more than
-``CHAMPION_MIN_DF`` sections, search takes the best sections from these lists instead (an indexed
-read of a few hundred rows), and FTS5 ranks only the rare terms' matches.
+``CHEAP_DF`` sections that have a list, search takes the best sections from it instead (an
+indexed read of a few hundred rows), and FTS5 ranks only the rare terms' matches, within a budget.
 
 A section's weight for a term is BM25's term-frequency part (the idf is the same for every
 section of one term's list, so it does not change the order): the term in the heading counts
@@ -22,7 +22,11 @@ import sqlite_utils
 # Sections kept per term; search reads up to LIST_READ of them.
 LIST_SIZE = 256
 LIST_READ = 200
-# Terms found in fewer sections are searched through FTS5, which is fast enough for them.
+# A query whose forms match fewer sections than this in all is ranked by FTS5 alone (exact).
+FTS_BUDGET = 8000
+# Terms in fewer sections than this are always searched through FTS5 (cheap).
+CHEAP_DF = 500
+# Terms in more sections than this with no list (a synonym group, a reading) are not fetched.
 CHAMPION_MIN_DF = 2000
 # Column weights and typical lengths (heading, text) for the term-frequency part.
 _WEIGHTS = (3.0, 1.0)

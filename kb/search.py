@@ -111,7 +111,7 @@ def search(
     filters = {"lang": lang, "site": site, "article_id": article_id, "category": category,
                "kind": kind}
     rows = None
-    if not any(filters.values()) and not parsed.excluded and not any(g.required for g in parsed.groups):
+    if not any(filters.values()):  # filters must apply before a limit: FTS5 does them
         rows = _champion_candidates(db, parsed, stats)
     if rows is None:
         rows = _candidates(db, parsed.fts(_retrieval_groups(parsed, stats)), filters)
@@ -149,47 +149,75 @@ _ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _FTS = range(6)
 
 
 def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats) -> list[tuple] | None:
-    """Candidates for a query with common words: their champion lists, FTS5 for the rare ones.
+    """Candidates when FTS5 would have to rank too many matches; None when it would not.
 
-    None when no word of the query is common (FTS5 alone is then fast). Sections get a first
-    score from the lists' weights (and from FTS5's bm25 for the rare words), and only the best
-    ``CHAMPION_POOL`` of them are read and ranked in full.
+    Each query word's forms are fetched the cheapest good way: a rare term through FTS5 (its few
+    matches ranked by bm25), a common one through its champion list; a common form with no list
+    (a synonym group, a reading) only counts in the ranking. Sections get a first score from
+    the lists' weights and FTS5's bm25, and the best ``CHAMPION_POOL`` are ranked in full.
     """
-    rare: list[str] = []
-    first_scores: dict[int, float] = {}
-    used_lists = False
-    for group in query.groups:
-        best: dict[int, float] = {}
+    plan = []  # (group index, alternative, rarest term, df)
+    for index, group in enumerate(query.groups):
         for alt in group.alternatives:
             term = max(alt.terms, key=stats.idf)  # a phrase: its rarest word
-            if stats.df.get(term, 0) <= champions.CHAMPION_MIN_DF:
-                rare.append(alt.fts())
-                continue
-            listed = champions.champions(db, term)
-            if not listed:
-                if not alt.reading:
-                    rare.append(alt.fts())  # common, but no list yet: FTS5 must do it
-                continue
-            used_lists = True
-            idf = stats.idf(term) * alt.weight
-            for section_id, weight in listed:
-                value = idf * weight
-                if value > best.get(section_id, 0.0):
-                    best[section_id] = value
-        for section_id, value in best.items():
+            plan.append((index, alt, term, stats.df.get(term, 0)))
+    if sum(df for *_, df in plan) <= champions.FTS_BUDGET:
+        return None  # FTS5 ranks so few matches that it is exact and fast
+    fts: list[tuple[int, str]] = []
+    best: list[dict[int, float]] = [{} for _ in query.groups]
+    for index, alt, term, df in plan:
+        listed = champions.champions(db, term) if df > champions.CHEAP_DF else []
+        if not listed:
+            if df <= champions.CHAMPION_MIN_DF:
+                fts.append((df, alt.fts()))
+            continue
+        idf = stats.idf(term) * alt.weight
+        group_best = best[index]
+        for section_id, weight in listed:
+            value = idf * weight
+            if value > group_best.get(section_id, 0.0):
+                group_best[section_id] = value
+    first_scores: dict[int, float] = {}
+    for group_best in best:
+        for section_id, value in group_best.items():
             first_scores[section_id] = first_scores.get(section_id, 0.0) + value
-    if not used_lists:
-        return None
-    if rare:
+    spent, chosen = 0, []
+    for df, expression in sorted(set(fts)):  # the rarest first, within the budget
+        if spent + df > champions.FTS_BUDGET and chosen:
+            break
+        spent += df
+        chosen.append(expression)
+    if chosen:
         weights = ", ".join(str(w) for w in CANDIDATE_WEIGHTS)
         for section_id, rank in db.execute(
             f"select rowid, bm25(sections_fts, {weights}) from sections_fts "
             f"where sections_fts match ? order by 2 limit {CHAMPION_POOL}",
-            [" OR ".join(dict.fromkeys(rare))],
+            [" OR ".join(chosen)],
         ):
             first_scores[section_id] = first_scores.get(section_id, 0.0) - rank
-    best_ids = sorted(first_scores, key=first_scores.__getitem__, reverse=True)[:CHAMPION_POOL]
-    return _candidate_rows(db, best_ids)
+    ranked_ids = sorted(first_scores, key=first_scores.__getitem__, reverse=True)
+    rows = _candidate_rows(db, ranked_ids[: CHAMPION_POOL * 2])
+    rows = [r for r in rows if _keeps(r, query)]
+    order = {section_id: n for n, section_id in enumerate(ranked_ids)}
+    return sorted(rows, key=lambda r: order[r[_ID]])[:CHAMPION_POOL]
+
+
+def _keeps(row: tuple, query: Query) -> bool:
+    """What FTS5's NOT and AND would have done: excluded words absent, required phrases present."""
+    if not query.excluded and not any(g.required for g in query.groups):
+        return True
+    columns = [(row[_FTS + i] or "").split() for i in range(5)]
+    primary = set(columns[0]) | set(columns[1]) | set(columns[2])
+    everything = primary | set(columns[3]) | set(columns[4])
+    for group in query.excluded:
+        if any(all(t in everything for t in a.terms) for a in group.alternatives):
+            return False
+    for group in query.groups:
+        if group.required and not any(
+            any(_phrase_count(a.terms, c) for c in columns[:3]) for a in group.alternatives
+        ):
+            return False
+    return True
 
 
 def _candidate_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple]:
