@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import KbError
 from .language import has_japanese
@@ -173,16 +173,20 @@ class JapaneseAnalyzer:
         self._lock = threading.Lock()
         self._normalize = self._load_normalization(normalization_path())
 
-    def tokens(self, text: str) -> list[Token]:
-        """The meaningful tokens of a Japanese (or mixed) text."""
+    def tokens(self, text: str, keep: Callable[[Token], bool] | None = None) -> list[Token]:
+        """The meaningful tokens of a Japanese (or mixed) text; with ``keep``, only those it
+        accepts (judged on the word before its place in the text is read: faster)."""
         out: list[Token] = []
         with self._lock:  # a Sudachi tokenizer is not safe to share between threads
             for chunk_start, chunk in _chunks(text):
                 for m in self._tokenizer.tokenize(chunk):
                     entry = self._entry_of(m)
-                    if entry is not None:
-                        out.append(Token(m.surface(), chunk_start + m.begin(),
-                                         chunk_start + m.end(), *entry[:5]))
+                    if entry is None:
+                        continue
+                    if keep is not None and not keep(Token("", 0, 0, *entry[:5])):
+                        continue
+                    out.append(Token(m.surface(), chunk_start + m.begin(),
+                                     chunk_start + m.end(), *entry[:5]))
         return out
 
     def index_text(self, text: str) -> IndexedText:
@@ -351,15 +355,16 @@ class Analyzer:
             self._japanese = JapaneseAnalyzer(self.english)
         return self._japanese
 
-    def tokens(self, text: str, lang: str | None = None) -> list[Token]:
-        """Analyze a text; ``lang`` ('ja'/'en') skips detection, which is per text otherwise."""
+    def tokens(self, text: str, lang: str | None = None,
+               keep: Callable[[Token], bool] | None = None) -> list[Token]:
+        """Analyze a text; ``lang`` ('ja'/'en') skips detection, which is per text otherwise;
+        ``keep`` keeps only the tokens it accepts."""
         if not text:
             return []
-        if lang == "ja" or (lang is None and has_japanese(text)):
-            return self.japanese.tokens(text)
-        if lang not in (None, "en") and has_japanese(text):
-            return self.japanese.tokens(text)
-        return self.english.tokens(text)
+        if lang == "ja" or (lang != "en" and has_japanese(text)):
+            return self.japanese.tokens(text, keep)
+        tokens = self.english.tokens(text)
+        return tokens if keep is None else [t for t in tokens if keep(t)]
 
     def index_text(self, text: str, lang: str | None = None) -> IndexedText:
         """A text as the three FTS5 column values kb stores for it."""

@@ -21,7 +21,7 @@ import sqlite_utils
 
 # Sections kept per term; search reads up to LIST_READ of them.
 LIST_SIZE = 256
-LIST_READ = 200
+LIST_READ = 100
 # A query whose forms match fewer sections than this in all is ranked by FTS5 alone (exact).
 FTS_BUDGET = 8000
 # Terms in fewer sections than this are always searched through FTS5 (cheap).

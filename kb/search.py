@@ -196,7 +196,8 @@ def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats)
         ):
             first_scores[section_id] = first_scores.get(section_id, 0.0) - rank
     ranked_ids = sorted(first_scores, key=first_scores.__getitem__, reverse=True)
-    rows = _candidate_rows(db, ranked_ids[: CHAMPION_POOL * 2])
+    filtering = bool(query.excluded) or any(g.required for g in query.groups)
+    rows = _candidate_rows(db, ranked_ids[: CHAMPION_POOL * (3 if filtering else 1)])
     rows = [r for r in rows if _keeps(r, query)]
     order = {section_id: n for n, section_id in enumerate(ranked_ids)}
     return sorted(rows, key=lambda r: order[r[_ID]])[:CHAMPION_POOL]

@@ -25,7 +25,7 @@ def make_snippet(
 
     With the HTML marker the text is escaped; another marker (a terminal's) leaves it as it is.
     """
-    tokens = [t for t in get_analyzer().tokens(text) if _token_matches(t, forms, readings)]
+    tokens = get_analyzer().tokens(text, keep=lambda t: _token_matches(t, forms, readings))
     if not tokens:
         return ""
     start = _best_window(tokens, width)
@@ -44,7 +44,9 @@ def make_snippet(
 
 
 def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
-    if token.term in forms or any(a in forms for a in token.alts):
+    if token.term in forms or any(a in forms for a in token.alts) or any(
+        p in forms for p in token.parts
+    ):
         return True
     return bool(readings) and (
         token.reading in readings or token.base_reading in readings or token.term in readings
