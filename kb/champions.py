@@ -23,7 +23,7 @@ import sqlite_utils
 LIST_SIZE = 256
 LIST_READ = 100
 # A query whose forms match fewer sections than this in all is ranked by FTS5 alone (exact).
-FTS_BUDGET = 8000
+FTS_BUDGET = 3000
 # Terms in fewer sections than this are always searched through FTS5 (cheap).
 CHEAP_DF = 500
 # Terms in more sections than this with no list (a synonym group, a reading) are not fetched.
