@@ -134,11 +134,12 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     return AnalyzedArticle(article, analyzed)
 
 
-def _analyze_file(job: tuple[str, str]) -> ArticleRows | InvalidArticle:
+def _analyze_file(job: tuple[str, str, bool]) -> ArticleRows | InvalidArticle:
     """Worker: parse and analyze one file into its rows; an invalid article comes back as its error."""
-    path, root = job
+    path, root, weigh = job
     try:
-        return store.article_rows(analyze_article(parse_article_file(Path(path), Path(root))))
+        analyzed = analyze_article(parse_article_file(Path(path), Path(root)))
+        return store.article_rows(analyzed, champion_weights=weigh)
     except InvalidArticle as e:
         return e
 
@@ -173,12 +174,18 @@ def _update(
             if rel not in present:
                 report.removed += 1
     errors: list[InvalidArticle] = []
-    collector = champions.ChampionCollector() if report_is_full else None
+    # Champion lists pay only on a large index (FTS5 ranks a small one fast): a full build of
+    # many articles makes them, later builds keep them in step if they exist.
+    if report_is_full:
+        weigh = len(files) >= champions.MIN_ARTICLES
+    else:
+        weigh = champions.has_lists(db)
+    collector = champions.ChampionCollector() if report_is_full and weigh else None
     writer = store.Writer(db, collector)
     done = report.unchanged
     if progress:
         progress(done, len(files))
-    for result in _analyze_all(changed, articles_dir, workers):
+    for result in _analyze_all(changed, articles_dir, workers, weigh):
         done += 1
         if progress:
             progress(done, len(files))
@@ -203,14 +210,14 @@ def _update(
         raise BuildFailed(errors)
     if collector is not None:
         collector.write(db)
-    else:
+    elif weigh:
         champions.update(db, [], writer.added_weights)
 
 
 def _analyze_all(
-    files: list[Path], root: Path, workers: int | None
+    files: list[Path], root: Path, workers: int | None, weigh: bool
 ) -> Iterator[ArticleRows | InvalidArticle]:
-    jobs = [(str(f), str(root)) for f in files]
+    jobs = [(str(f), str(root), weigh) for f in files]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
         yield from map(_analyze_file, jobs)

@@ -22,6 +22,8 @@ import sqlite_utils
 # Sections kept per term; search reads up to LIST_READ of them.
 LIST_SIZE = 256
 LIST_READ = 100
+# A full build of fewer articles makes no lists: FTS5 ranks an index that small fast enough.
+MIN_ARTICLES = 5000
 # A query whose forms match fewer sections than this in all is ranked by FTS5 alone (exact).
 FTS_BUDGET = 3000
 # Terms in fewer sections than this are always searched through FTS5 (cheap).
@@ -118,6 +120,11 @@ def update(db: sqlite_utils.Database, removed: list[int], added: list[tuple[int,
                         "order by weight limit 1)",
                         [term],
                     )
+
+
+def has_lists(db: sqlite_utils.Database) -> bool:
+    """True when the index has champion lists (a large index built in full)."""
+    return db.execute("select exists (select 1 from term_champions)").fetchone()[0] == 1
 
 
 def champions(db: sqlite_utils.Database, term: str, limit: int = LIST_READ) -> list[tuple[int, float]]:

@@ -161,8 +161,8 @@ def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats)
         for alt in group.alternatives:
             term = max(alt.terms, key=stats.idf)  # a phrase: its rarest word
             plan.append((index, alt, term, stats.df.get(term, 0)))
-    if sum(df for *_, df in plan) <= champions.FTS_BUDGET:
-        return None  # FTS5 ranks so few matches that it is exact and fast
+    if sum(df for *_, df in plan) <= champions.FTS_BUDGET or not champions.has_lists(db):
+        return None  # FTS5 ranks so few matches that it is exact and fast, or must
     fts: list[tuple[int, str]] = []
     best: list[dict[int, float]] = [{} for _ in query.groups]
     for index, alt, term, df in plan:

@@ -192,7 +192,7 @@ class ArticleRows:
     champion_weights: list[list[tuple[str, float]]]
 
 
-def article_rows(analyzed: AnalyzedArticle) -> ArticleRows:
+def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> ArticleRows:
     """The rows of one analyzed article: its row, sections, Q&A, curated facts and FTS rows."""
     article = analyzed.article
     meta = article.meta
@@ -231,7 +231,9 @@ def article_rows(analyzed: AnalyzedArticle) -> ArticleRows:
         json.dumps(meta, ensure_ascii=False, default=str), article.content_hash,
         len(article.sections), len(article.qa),
     )
-    weights = [champions.section_weights(h, b) for h, b, *_ in sections_fts]
+    weights = (
+        [champions.section_weights(h, b) for h, b, *_ in sections_fts] if champion_weights else []
+    )
     return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts,
                        weights)
 
@@ -275,7 +277,7 @@ class Writer:
         if self.collector is not None:
             for section_id, weights in zip(ids, rows.champion_weights):
                 self.collector.add(section_id, weights)
-        else:
+        elif rows.champion_weights:
             self.added_weights.extend(zip(ids, rows.champion_weights))
         if rows.qa:
             qa_ids = range(self.next_qa, self.next_qa + len(rows.qa))

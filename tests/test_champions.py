@@ -43,6 +43,7 @@ def corpus_db(tmp_path_factory):
     db_path = folder / "kb.db"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(champions, "LIST_SIZE", 40)
+        mp.setattr(champions, "MIN_ARTICLES", 10)
         build_index(folder / "articles", db_path)
     db = open_db(db_path)
     yield db
@@ -53,6 +54,7 @@ def corpus_db(tmp_path_factory):
 def short_reads(monkeypatch):
     monkeypatch.setattr(champions, "LIST_SIZE", 40)
     monkeypatch.setattr(champions, "LIST_READ", 40)
+    monkeypatch.setattr(champions, "MIN_ARTICLES", 10)
 
 
 def test_a_full_build_keeps_full_lists_best_first(corpus_db):
@@ -127,3 +129,20 @@ def test_an_incremental_build_keeps_lists_in_step(tmp_path):
     assert orphans == 0  # the removed article's sections left every list
     assert new_ids & listed  # the new, very weighty section entered a list
     assert max(sizes) <= 40
+
+
+def test_a_small_index_has_no_lists_and_searches_exactly(tmp_path, monkeypatch):
+    monkeypatch.setattr(champions, "MIN_ARTICLES", 10**6)
+    folder = tmp_path / "articles"
+    generate_corpus(folder, mb=0.3)
+    db_path = tmp_path / "kb.db"
+    build_index(folder, db_path)
+    db = open_db(db_path)
+    try:
+        assert not champions.has_lists(db)
+        use_lists(monkeypatch, True)
+        parsed = parse_query("背中が熱い")
+        assert _champion_candidates(db, parsed, _collection_stats(db, parsed)) is None
+        assert search(db, "背中が熱い").hits
+    finally:
+        db.close()
