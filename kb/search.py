@@ -124,8 +124,7 @@ def search(
     ranked[:head] = sorted((_with_proximity(c, parsed) for c in ranked[:head]),
                            key=lambda c: -c.score)
     result.total = len(ranked)
-    for candidate in ranked[offset : offset + limit]:
-        result.hits.append(_hit(db, candidate, parsed, marker))
+    result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
 
 
@@ -336,12 +335,14 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     norms = [
         1 - B + B * len(col) / (stats.averages[i] or 1.0) for i, col in enumerate(columns)
     ]
+    present = set().union(*counts)  # most alternatives are absent: skip them cheaply
     total = 0.0
     matched_idf = 0.0
     for group, group_idf in zip(query.groups, group_idfs):
         best = 0.0
         for alt in group.alternatives:
-            best = max(best, alt.weight * _bm25f(alt, columns, counts, norms, stats))
+            if alt.terms[0] in present:
+                best = max(best, alt.weight * _bm25f(alt, columns, counts, norms, stats))
         if best > 0:
             total += best
             matched_idf += group_idf
@@ -431,18 +432,29 @@ def _near(a: set[str], b: set[str], sequence: list[str], window: int = 3) -> boo
     return False
 
 
-def _hit(db: sqlite_utils.Database, candidate: _Candidate, query: Query,
-         marker: tuple[str, str]) -> Hit:
-    row = db.execute(
-        """
-        select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
-               a.title, a.url, a.site, q.question, q.answer
-        from sections s join articles a on a.id = s.article_id
-        left join qa q on q.section_id = s.id
-        where s.id = ?
-        """,
-        [candidate.row[_ID]],
-    ).fetchone()
+def _hits(db: sqlite_utils.Database, page: list[_Candidate], query: Query,
+          marker: tuple[str, str]) -> list[Hit]:
+    """The page's hits, their rows read in one query."""
+    if not page:
+        return []
+    ids = [c.row[_ID] for c in page]
+    rows = {
+        row[0]: row
+        for row in db.execute(
+            f"""
+            select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
+                   a.title, a.url, a.site, q.question, q.answer
+            from sections s join articles a on a.id = s.article_id
+            left join qa q on q.section_id = s.id
+            where s.id in ({", ".join("?" * len(ids))})
+            """,
+            ids,
+        )
+    }
+    return [_hit(rows[c.row[_ID]], c, query, marker) for c in page]
+
+
+def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:
     is_qa = bool(row[5])
     text = row[11] if is_qa and row[11] is not None else row[3]
     heading = row[10] if is_qa and row[10] else (row[2] or row[7])
