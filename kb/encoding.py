@@ -51,20 +51,6 @@ def guess_encoding(data: bytes) -> str | None:
     return _NAMES.get(best.encoding, best.encoding)
 
 
-def decode_any(data: bytes, path: str) -> tuple[str, str]:
-    """Decode text in UTF-8 or a detected legacy encoding; returns (text, encoding name)."""
-    try:
-        return decode_text(data, path), "UTF-8"
-    except InvalidArticle as e:
-        if "not UTF-8" not in e.message:
-            raise
-        guess = guess_encoding(data)
-        for enc, name in _NAMES.items():
-            if name == guess:
-                return data.decode(enc, errors="strict").replace("\r\n", "\n"), name
-        raise
-
-
 def _japanese_ratio(text: str) -> float:
     letters = [c for c in text if not c.isspace() and not c.isascii()]
     if not letters:

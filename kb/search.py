@@ -84,7 +84,6 @@ class SearchResult:
 class _Candidate:
     row: tuple  # a row of the query in _candidates
     score: float
-    same_lang: bool
     columns: list[list[str]]
 
 
@@ -358,7 +357,7 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
-    return _Candidate(row, score, same_lang, columns)
+    return _Candidate(row, score, columns)
 
 
 def _with_proximity(candidate: _Candidate, query: Query) -> _Candidate:

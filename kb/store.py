@@ -299,11 +299,6 @@ class Writer:
             )
 
 
-def insert_article(db: sqlite_utils.Database, analyzed: AnalyzedArticle) -> None:
-    """Write one analyzed article (a convenience over :func:`article_rows` and :class:`Writer`)."""
-    Writer(db).write(article_rows(analyzed))
-
-
 def child_counts(article: Article) -> dict[int, int]:
     """Position -> number of sub-sections directly below each section."""
     counts: dict[int, int] = {}

@@ -169,3 +169,19 @@ def test_filters_through_the_cli(runner, built_db, option, value, field):
         assert {h["lang"] for h in hits} == {"en"}
     else:
         assert {h["article_id"] for h in hits} == {"comolab-neck-heat"}
+
+
+@pytest.mark.parametrize("rule, problem", [("スマホ スマートフォン", "=>"),
+                                           ("スマホ => 首の後ろ", "single word")])
+def test_a_bad_normalization_rule_names_its_line(tmp_path, monkeypatch, rule, problem):
+    rules = tmp_path / "normalize.txt"
+    rules.write_text(f"# rules\n{rule}\n", encoding="utf-8")
+    monkeypatch.setenv("KB_NORMALIZE", str(rules))
+    get_analyzer.cache_clear()
+    try:
+        with pytest.raises(KbError) as info:
+            get_analyzer().tokens("背中が熱い")
+        assert "normalize.txt:2" in str(info.value) and problem in str(info.value)
+    finally:
+        monkeypatch.delenv("KB_NORMALIZE")
+        get_analyzer.cache_clear()
