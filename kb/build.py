@@ -8,6 +8,7 @@ cores.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -20,11 +21,12 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import champions, store
+from . import champions, roles, store
 from .analysis import get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .markdown import parse_article_file
 from .model import Article
+from .roles import load_role_cues
 from .store import AnalyzedArticle, AnalyzedSection, ArticleRows
 
 ProgressCallback = Callable[[int, int], None]
@@ -123,13 +125,21 @@ def build_index(
 def analyze_article(article: Article) -> AnalyzedArticle:
     """Run the analyzer over every section of a parsed article."""
     analyzer = get_analyzer()
+    cues = load_role_cues()
     title_terms = " ".join(analyzer.terms(article.title))
     heading_terms: dict[str, str] = {}
+    heading_roles: dict[str, set[str]] = {}
     analyzed = []
     for section in article.sections:
         heading = analyzer.index_text(section.heading)
+        own = cues.roles(heading.terms.split())
         heading_terms[section.heading] = heading.terms
-        context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path)])
+        heading_roles[section.heading] = own
+        if own:  # the role a heading announces is indexed as a term of the heading
+            heading = dataclasses.replace(heading, terms=f"{heading.terms} {roles.tokens_of(own)}")
+        above = set().union(*(heading_roles.get(h, set()) for h in section.path)) - own
+        context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path),
+                            roles.tokens_of(above)])
         analyzed.append(AnalyzedSection(heading, analyzer.index_text(section.text), context.strip()))
     return AnalyzedArticle(article, analyzed)
 

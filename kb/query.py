@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from .analysis import SYNONYM_GROUP_PREFIX, Token, get_analyzer, to_katakana
 from .language import detect_language
+from .roles import RoleCues, load_role_cues, role_token
 from .synonyms import Synonyms, load_synonyms
 
 MAX_QUERY_CHARS = 1000
@@ -23,6 +24,7 @@ WEIGHT_TYPED = 1.0
 WEIGHT_SYNONYM = 0.8
 WEIGHT_READING = 0.6
 WEIGHT_PART = 0.5  # a part of a compound the patient typed (耳 for 耳鳴り)
+WEIGHT_ROLE = 0.8  # a section of the role a query word asks for (病院: which department to see)
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u30ff\uff66-\uff9fー]+$")
 _HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
@@ -76,6 +78,7 @@ class Query:
     excluded: list[Group] = field(default_factory=list)
     lang: str = "ja"
     truncated: bool = False
+    roles: set[str] = field(default_factory=set)  # what the query asks for: cause, warning…
 
     def fts(self, groups: list[Group] | None = None) -> str | None:
         """The FTS5 MATCH expression (of some of the groups), or None when nothing can match."""
@@ -121,7 +124,30 @@ def parse_query(text: str, synonyms: Synonyms | None = None) -> Query:
     _add(query.groups, _plain_groups(text[cursor:], synonyms), pending_or)
     query.groups = _unique(query.groups)[:MAX_GROUPS]
     query.excluded = query.excluded[:MAX_GROUPS]
+    _add_roles(query, load_role_cues())
     return query
+
+
+def _add_roles(query: Query, cues: RoleCues) -> None:
+    """Let words that ask for a kind of section (原因, 病院, 危ない) match sections of that role.
+
+    Cues are found over the run of the query's words as typed (a cue may span words: see a
+    doctor); a quoted phrase is taken literally and gets none.
+    """
+    terms: list[str] = []
+    owners: list[int] = []
+    for index, group in enumerate(query.groups):
+        if not group.required:
+            for term in group.alternatives[0].terms:
+                terms.append(term)
+                owners.append(index)
+    found: dict[int, set[str]] = {}
+    for owner, roles in zip(owners, cues.roles_at(terms)):
+        found.setdefault(owner, set()).update(roles)
+    for index, roles in found.items():
+        group = query.groups[index]
+        group.alternatives += [Alternative((role_token(r),), WEIGHT_ROLE) for r in sorted(roles)]
+        query.roles |= roles
 
 
 def _add(groups: list[Group], new: list[Group], pending_or: bool) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from . import champions, store
+from .roles import role_token
 from .query import Alternative, Group, Query, parse_query
 from .snippets import HTML_MARKER, escape, make_snippet
 from .synonyms import Synonyms
@@ -29,6 +30,7 @@ CANDIDATE_WEIGHTS = FIELD_WEIGHTS
 CANDIDATES = 200
 # Candidates (best first) that get the proximity boost, which can reorder them.
 PROXIMITY_POOL = 50
+PROXIMITY_BOOST = 0.5
 K1 = 1.2
 B = 0.75
 # A unit in another language than the query's counts this much.
@@ -41,6 +43,12 @@ RETRIEVAL_GROUPS = 8
 SIGNPOST_CHARS = 150
 # How much more a section counts when its heading holds all the query's words.
 HEADING_BOOST = 0.5
+# How much more a section counts when its heading announces what the query asks for (a cause,
+# self-care, a department, a warning; see kb/roles.py).
+ROLE_BOOST = 1.0
+# How much more the first section of an article counts than its last: articles answer their
+# title's question first and go into detail (or repeat themselves) further down.
+POSITION_PRIOR = 0.3
 
 
 @dataclass
@@ -143,7 +151,7 @@ def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
 
 
 # Columns of a candidate row (see _candidates); the FTS columns follow in store's order.
-_ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _FTS = range(6)
+_ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _REL_POS, _FTS = range(7)
 
 
 def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats) -> list[tuple] | None:
@@ -226,9 +234,11 @@ def _candidate_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple]:
     return db.execute(
         f"""
         select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
+               s.position * 1.0 / a.section_count,
                f.heading, f.body, f.context, f.alts, f.readings
         from sections s
         join sections_fts f on f.rowid = s.id
+        join articles a on a.id = s.article_id
         left join qa q on q.section_id = s.id
         where s.id in ({marks})
         """,
@@ -262,10 +272,12 @@ def _candidates(db: sqlite_utils.Database, expression: str, filters: dict) -> li
     return db.execute(
         f"""
         select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
+               s.position * 1.0 / a.section_count,
                f.heading, f.body, f.context, f.alts, f.readings
         from ({top}) as top
         join sections s on s.id = top.id
         join sections_fts f on f.rowid = top.id
+        join articles a on a.id = s.article_id
         left join qa q on q.section_id = s.id
         """,
         params,
@@ -354,17 +366,28 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     elif row[_CHILDREN] and text_length < SIGNPOST_CHARS:
         score *= 0.6  # a short lead-in to its sub-sections: the answers are below it
     score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0] + columns[2])
+    score *= 1 + POSITION_PRIOR * (1 - (row[_REL_POS] or 0))
+    if query.roles:
+        score *= 1 + ROLE_BOOST * _role_match(query.roles, counts[0], counts[2])
     same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
     return _Candidate(row, score, columns)
 
 
+def _role_match(wanted: set[str], heading: Counter, context: Counter) -> float:
+    """1 when the section's own heading has a role the query asks for, 0.5 when one above it has."""
+    tokens = [role_token(r) for r in wanted]
+    if any(t in heading for t in tokens):
+        return 1.0
+    return 0.5 if any(t in context for t in tokens) else 0.0
+
+
 def _with_proximity(candidate: _Candidate, query: Query) -> _Candidate:
     """Boost a candidate whose query words stand together (done for the best few only)."""
     if len(query.groups) > 1:
         heading, body = candidate.columns[0], candidate.columns[1]
-        candidate.score *= 1 + 0.5 * _proximity(query.groups, heading, body)
+        candidate.score *= 1 + PROXIMITY_BOOST * _proximity(query.groups, heading, body)
     return candidate
 
 

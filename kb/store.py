@@ -17,10 +17,11 @@ import sqlite_utils
 
 from . import champions
 from .analysis import IndexedText, analyzer_fingerprint
+from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -119,7 +120,12 @@ def create_schema(db: sqlite_utils.Database) -> None:
     champions.create_table(db)
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
-    set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=analyzer_fingerprint())
+    set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=index_fingerprint())
+
+
+def index_fingerprint() -> str:
+    """What the index's terms depend on: the analyzer and its rules, and the section role cues."""
+    return f"{analyzer_fingerprint()}-{roles_fingerprint()}"
 
 
 def set_meta(db: sqlite_utils.Database, **values: Any) -> None:
@@ -141,7 +147,7 @@ def is_compatible(db: sqlite_utils.Database) -> bool:
     meta = get_meta(db)
     return meta.get("schema_version") == SCHEMA_VERSION and meta.get(
         "analyzer_version"
-    ) == analyzer_fingerprint()
+    ) == index_fingerprint()
 
 
 def indexed_articles(db: sqlite_utils.Database) -> dict[str, tuple[str, str]]:

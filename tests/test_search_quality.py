@@ -27,7 +27,7 @@ from bench.metrics import KINDS, load_queries, mean, score_queries  # noqa: E402
 
 ARTICLES = ROOT / "articles"
 QUERIES = ROOT / "tests" / "search_queries.yml"
-NDCG_FLOOR = 0.85  # the target is 0.90; below the floor ranking has regressed
+NDCG_FLOOR = 0.88  # the target is 0.90; below the floor ranking has regressed
 TOP = 10
 
 
