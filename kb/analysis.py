@@ -21,8 +21,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import threading
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -108,11 +110,48 @@ class Token:
 
 @dataclass(slots=True)
 class IndexedText:
-    """A text's analysis as FTS5 column values: primary terms, alternatives, readings."""
+    """A text's analysis as FTS5 column values: primary terms, alternatives, readings; and where
+    each primary term stands in the text (see :func:`encode_spans`)."""
 
     terms: str
     alts: str
     readings: str
+    spans: bytes = b""
+
+
+def encode_spans(gaps_and_lengths: list[int]) -> bytes:
+    """Pack the places of a text's terms: for each term, the characters since the previous term
+    ended and its own length. Nearly every number is under 256, so most texts take one byte a
+    number (a leading 1); otherwise two (2) or four (4)."""
+    try:
+        return b"\x01" + bytes(gaps_and_lengths)
+    except ValueError:
+        typecode = "H" if max(gaps_and_lengths) < 65536 else "I"
+        packed = array(typecode, gaps_and_lengths)
+        if sys.byteorder == "big":
+            packed.byteswap()  # stored little-endian
+        return bytes([packed.itemsize]) + packed.tobytes()
+
+
+def decode_spans(blob: bytes | None) -> list[tuple[int, int]]:
+    """The (start, end) character offsets of a text's terms, from :func:`encode_spans`."""
+    if not blob:
+        return []
+    width = blob[0]
+    if width == 1:
+        numbers = list(blob[1:])
+    else:
+        numbers = array("H" if width == 2 else "I")
+        numbers.frombytes(blob[1:])
+        if sys.byteorder == "big":
+            numbers.byteswap()
+    spans = []
+    end = 0
+    for i in range(0, len(numbers) - 1, 2):
+        start = end + numbers[i]
+        end = start + numbers[i + 1]
+        spans.append((start, end))
+    return spans
 
 
 class EnglishAnalyzer:
@@ -194,9 +233,11 @@ class JapaneseAnalyzer:
         terms: list[str] = []
         alts: list[str] = []
         readings: list[str] = []
+        spans: list[int] = []  # gap before each term and its length (snippets mark them)
+        last_end = 0
         entries = self._entries
         with self._lock:
-            for _, chunk in _chunks(text):
+            for chunk_start, chunk in _chunks(text):
                 for m in self._tokenizer.tokenize(chunk):
                     entry = entries.get(m.word_id(), _MISSING)  # inlined _entry_of: hot loop
                     if entry is _MISSING:
@@ -205,7 +246,13 @@ class JapaneseAnalyzer:
                         terms.append(entry[0])
                         alts.extend(entry[5])
                         readings.extend(entry[6])
-        return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings))
+                        begin = chunk_start + m.begin()
+                        end = chunk_start + m.end()
+                        spans.append(begin - last_end)
+                        spans.append(end - begin)
+                        last_end = end
+        return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings),
+                           encode_spans(spans))
 
     def _entry_of(self, m) -> tuple | None:
         """A word's analysis, cached by dictionary word id: it depends on the entry, not the place."""
@@ -382,12 +429,16 @@ def to_index_text(tokens: Iterable[Token]) -> IndexedText:
     terms: list[str] = []
     alts: list[str] = []
     readings: list[str] = []
+    spans: list[int] = []
+    last_end = 0
     for t in tokens:
         terms.append(t.term)
         alts.extend(t.alts)
         alts.extend(t.parts)
         readings.extend(t.readings())
-    return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings))
+        spans += (t.start - last_end, t.end - t.start)
+        last_end = t.end
+    return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings), encode_spans(spans))
 
 
 def normalization_path() -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from . import champions, store
+from .analysis import decode_spans
 from .roles import role_token
 from .query import Alternative, Group, Query, parse_query
 from .snippets import HTML_MARKER, escape, make_snippet
@@ -465,9 +466,10 @@ def _hits(db: sqlite_utils.Database, page: list[_Candidate], query: Query,
         for row in db.execute(
             f"""
             select s.id, s.article_id, s.heading, s.text, s.anchor, s.is_qa, s.lang,
-                   a.title, a.url, a.site, q.question, q.answer
+                   a.title, a.url, a.site, q.question, q.answer, t.spans
             from sections s join articles a on a.id = s.article_id
             left join qa q on q.section_id = s.id
+            left join term_spans t on t.section_id = s.id
             where s.id in ({", ".join("?" * len(ids))})
             """,
             ids,
@@ -481,7 +483,10 @@ def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str
     text = row[11] if is_qa and row[11] is not None else row[3]
     heading = row[10] if is_qa and row[10] else (row[2] or row[7])
     forms, readings = query.forms(), query.readings()
-    snippet = make_snippet(text, forms, readings, marker=marker)
+    # where the text's terms stand was kept at build time: no need to analyze it again
+    spans = decode_spans(row[12]) if text == row[3] else None
+    snippet = make_snippet(text, forms, readings, marker=marker, terms=candidate.columns[1],
+                           spans=spans)
     if not snippet:
         # The words matched in the heading (or question) only: show it marked, then the text.
         marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading))

@@ -7,6 +7,8 @@ Matches are found by analyzing the text again, so a word is marked whatever form
 from __future__ import annotations
 
 import html
+from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 from .analysis import Token, get_analyzer
 
@@ -20,12 +22,20 @@ def make_snippet(
     *,
     width: int = 120,
     marker: tuple[str, str] = HTML_MARKER,
+    terms: Sequence[str] | None = None,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> str:
     """An excerpt of the original text around the densest run of matched words, marked.
 
     With the HTML marker the text is escaped; another marker (a terminal's) leaves it as it is.
+    Given the text's index ``terms`` and their ``spans`` (stored at build time), the text is not
+    analyzed again: each distinct term is looked at once, and its place is known.
     """
-    tokens = get_analyzer().tokens(text, keep=lambda t: _token_matches(t, forms, readings))
+    if terms is not None and spans is not None and len(terms) == len(spans) and spans:
+        tokens: list = [_Span(*span) for term, span in zip(terms, spans)
+                        if _term_matches(term, forms, readings)]
+    else:
+        tokens = get_analyzer().tokens(text, keep=lambda t: _token_matches(t, forms, readings))
     if not tokens:
         return ""
     start = _best_window(tokens, width)
@@ -51,6 +61,31 @@ def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
     return bool(readings) and (
         token.reading in readings or token.base_reading in readings or token.term in readings
     )
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+
+
+def _term_matches(term: str, forms: set[str], readings: set[str]) -> bool:
+    """Whether an index term is one of the query's forms, holds one as a part, or reads as one."""
+    if term in forms:
+        return True
+    other_forms, term_readings = _term_info(term)
+    return not other_forms.isdisjoint(forms) or bool(readings and not term_readings.isdisjoint(readings))
+
+
+@lru_cache(maxsize=100_000)
+def _term_info(term: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A term's other forms and parts, and its readings, from analyzing the term itself."""
+    tokens = get_analyzer().tokens(term)
+    if len(tokens) != 1:
+        return frozenset(), frozenset({term})
+    t = tokens[0]
+    # a single kanji reads differently by context (日: ニチ, ひ, ジツ): only longer words by reading
+    readings = (t.reading, t.base_reading) if len(term) > 1 else ()
+    return frozenset((*t.alts, *t.parts)), frozenset((*readings, t.term)) - {""}
 
 
 def _best_window(tokens: list[Token], width: int) -> int:

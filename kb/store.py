@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -21,7 +21,7 @@ from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -117,6 +117,11 @@ def create_schema(db: sqlite_utils.Database) -> None:
         db.execute(
             f"CREATE VIRTUAL TABLE [{table}] USING fts5({', '.join(columns)}, tokenize='ascii')"
         )
+    # where each term of a section's text stands, so snippets need not analyze the text again
+    db["term_spans"].create(
+        {"section_id": int, "spans": bytes}, pk="section_id",
+        foreign_keys=[("section_id", "sections", "id")],
+    )
     champions.create_table(db)
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
@@ -166,10 +171,11 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
         "(select id from sections where article_id = ?)",
         [article_id],
     )
-    conn.execute(
-        "delete from sections_fts where rowid in (select id from sections where article_id = ?)",
-        [article_id],
-    )
+    for table, key in (("sections_fts", "rowid"), ("term_spans", "section_id")):
+        conn.execute(
+            f"delete from {table} where {key} in (select id from sections where article_id = ?)",
+            [article_id],
+        )
     conn.execute(
         "delete from qa_fts where rowid in (select id from qa where article_id = ?)", [article_id]
     )
@@ -196,6 +202,7 @@ class ArticleRows:
     qa_fts: list[tuple]
     facts: list[tuple]
     champion_weights: list[list[tuple[str, float]]]
+    term_spans: list[bytes] = field(default_factory=list)  # per section, where its terms stand
 
 
 def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> ArticleRows:
@@ -241,7 +248,7 @@ def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> Ar
         [champions.section_weights(h, b) for h, b, *_ in sections_fts] if champion_weights else []
     )
     return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts,
-                       weights)
+                       weights, [idx.body.spans for idx in analyzed.sections])
 
 
 class Writer:
@@ -279,6 +286,10 @@ class Writer:
             "insert into sections_fts (rowid, heading, body, context, alts, readings) "
             "values (?, ?, ?, ?, ?, ?)",
             [(i, *r) for i, r in zip(ids, rows.sections_fts)],
+        )
+        conn.executemany(
+            "insert into term_spans (section_id, spans) values (?, ?)",
+            [(i, blob) for i, blob in zip(ids, rows.term_spans) if blob],
         )
         if self.collector is not None:
             for section_id, weights in zip(ids, rows.champion_weights):

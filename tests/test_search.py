@@ -226,3 +226,45 @@ def test_stats_know_the_languages_and_sites_of_the_folder(runner, built_db):
     stats = json.loads(runner.invoke(cli, ["stats", "--db", str(built_db), "--json"]).stdout)
     assert {r["lang"] for r in stats["by_language"]} == {"ja", "en"}
     assert {"平井鍼灸院", "鍼灸院コモラボ"} <= {r["site"] for r in stats["by_site"]}
+
+
+# --- snippets from stored term places ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "背中が熱くて眠れない。stretching the shoulder blades",
+    "ｾﾅｶが熱い、首の後ろがジンジンする\n\n改行のあとの甲状腺機能亢進症",
+    "Hot flashes often start in the chest 😀 and spread.",
+    "あ" * 300 + "背中" + "い" * 70_000 + "熱い",  # gaps too long for one byte, texts in chunks
+])
+def test_stored_spans_point_at_each_terms_surface(analyzer, text):
+    from kb.analysis import decode_spans
+
+    indexed = analyzer.index_text(text)
+    spans = decode_spans(indexed.spans)
+    surfaces = [t.surface for t in analyzer.tokens(text)]
+    assert len(spans) == len(indexed.terms.split()) == len(surfaces)
+    assert [text[start:end] for start, end in spans] == surfaces
+
+
+def test_snippets_from_stored_places_match_snippets_from_analysis(db):
+    # The fast path (stored places, each term looked at alone) and analysing the hit's text
+    # again must mark the same words, for every kind of variant in the query set.
+    import yaml
+
+    from kb.query import parse_query
+    from kb.snippets import make_snippet
+
+    from helpers import REPO_ROOT
+
+    queries = yaml.safe_load((REPO_ROOT / "tests" / "search_queries.yml").read_text("utf-8"))
+    compared = differ = 0
+    for item in queries["queries"]:
+        parsed = parse_query(item["query"])
+        for hit in search(db, item["query"]).hits:
+            again = make_snippet(hit.text, parsed.forms(), parsed.readings())
+            if again:
+                compared += 1
+                differ += again != hit.snippet
+    assert compared > 300
+    assert differ <= compared // 100, f"{differ} of {compared} snippets differ"
