@@ -47,3 +47,28 @@ def test_every_command_is_in_the_readme(command):
 @pytest.mark.skipif(not README.exists(), reason="README.md is not written yet")
 def test_readme_mentions_build_index_py():
     assert "python build_index.py" in README.read_text(encoding="utf-8")
+
+
+def test_metadata_describes_every_table_and_column(built_db):
+    # Datasette shows these descriptions; a table or column added without one is a gap for editors.
+    import sqlite3
+
+    import yaml
+
+    tables = yaml.safe_load((REPO_ROOT / "metadata.yml").read_text("utf-8"))["databases"]["kb"]["tables"]
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' "
+            "and name not like '%_fts_%' and sql not like 'CREATE VIRTUAL TABLE%'")]
+        missing = []
+        for name in names:
+            described = tables.get(name, {})
+            if not described.get("description"):
+                missing.append(name)
+                continue
+            columns = [r[1] for r in conn.execute(f"pragma table_info([{name}])")]
+            missing += [f"{name}.{c}" for c in columns if c not in described.get("columns", {})]
+    finally:
+        conn.close()
+    assert names and missing == []
