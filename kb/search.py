@@ -33,7 +33,7 @@ CANDIDATES = 200
 PROXIMITY_POOL = 50
 PROXIMITY_BOOST = 0.5
 K1 = 1.2
-B = 0.75
+B = 0.6  # tuned on the query set: 0.6-0.75 are within 0.002 of each other (BENCHMARKS.md)
 # A unit in another language than the query's counts this much.
 OTHER_LANGUAGE = 0.2
 # Sections read and ranked in full when candidates come from champion lists.
