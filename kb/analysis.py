@@ -108,6 +108,19 @@ class Token:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Morpheme:
+    """One morpheme as Sudachi cut it (C units), with its place in the text."""
+
+    surface: str
+    start: int
+    end: int
+    pos: tuple[str, ...]  # Sudachi's part of speech: 名詞, 普通名詞, 一般, *, *, *
+    dictionary_form: str  # 熱く -> 熱い
+    normalized_form: str  # しびれ -> 痺れ
+    term: str  # the index term ("" when the index drops the word)
+
+
 @dataclass(slots=True)
 class IndexedText:
     """A text's analysis as FTS5 column values: primary terms, alternatives, readings; and where
@@ -226,6 +239,21 @@ class JapaneseAnalyzer:
                         continue
                     out.append(Token(m.surface(), chunk_start + m.begin(),
                                      chunk_start + m.end(), *entry[:5]))
+        return out
+
+    def morphemes(self, text: str) -> list[Morpheme]:
+        """Every morpheme of a text (particles included), for grammar-aware readers such as
+        fact extraction; ``term`` is the index term, or "" for a word the index drops."""
+        out: list[Morpheme] = []
+        with self._lock:
+            for chunk_start, chunk in _chunks(text):
+                for m in self._tokenizer.tokenize(chunk):
+                    entry = self._entry_of(m)
+                    out.append(Morpheme(
+                        m.surface(), chunk_start + m.begin(), chunk_start + m.end(),
+                        self._pos[m.part_of_speech_id()], m.dictionary_form(),
+                        m.normalized_form(), entry[0] if entry else "",
+                    ))
         return out
 
     def index_text(self, text: str) -> IndexedText:

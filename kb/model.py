@@ -41,7 +41,12 @@ class QA:
 
 @dataclass
 class Fact:
-    """A symptom-to-cause (or self-care, department, warning) statement with its source."""
+    """A symptom-to-cause (or self-care, department, warning) statement with its source.
+
+    ``cause`` holds the cause, remedy, department or warning sign, by ``relation``. The keys are
+    the phrases' analyzed content words (kb/phrases.py), so differently worded facts meet.
+    ``span`` is where the cause stands in ``evidence``'s source: the section's heading or text.
+    """
 
     symptom: str
     cause: str
@@ -50,6 +55,15 @@ class Fact:
     evidence: str = ""
     curated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    symptom_key: str = ""
+    cause_key: str = ""
+    cause_kind: str = ""  # disease, lifestyle, mechanism, condition (relation cause only)
+    certainty: str = ""  # stated or suggested (relation cause only)
+    span: tuple[int, int] = (0, 0)
+    source: str = ""  # heading, text, front_matter
+    method: str = ""  # structure, pattern, curated
+    pattern: str = ""
+    confidence: float = 0.0
 
 
 @dataclass

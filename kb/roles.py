@@ -79,8 +79,12 @@ def roles_fingerprint() -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
 
 
-def parse_role_cues(text: str, source: str = "roles") -> RoleCues:
-    """Parse role lines (``role: cue, cue, *ending``); # starts a comment line."""
+def parse_role_cues(text: str, source: str = "roles", labels: Sequence[str] = ROLES) -> RoleCues:
+    """Parse cue lines (``label: cue, cue, *ending``); # starts a comment line.
+
+    The same format serves other cue files (the kinds of causes in kb/facts.py): ``labels`` are
+    the names a line may start with.
+    """
     analyzer = get_analyzer()
     words: dict[str, set[str]] = {}
     phrases: dict[tuple[str, ...], set[str]] = {}
@@ -91,9 +95,9 @@ def parse_role_cues(text: str, source: str = "roles") -> RoleCues:
             continue
         role, colon, cues = line.partition(":")
         role = role.strip()
-        if not colon or role not in ROLES:
+        if not colon or role not in labels:
             raise KbError(
-                f"{source}:{number}: expected 'ROLE: cue, cue', ROLE one of {', '.join(ROLES)}"
+                f"{source}:{number}: expected 'LABEL: cue, cue', LABEL one of {', '.join(labels)}"
             )
         for cue in (c.strip() for c in cues.replace("、", ",").split(",")):
             if not cue:
@@ -118,17 +122,21 @@ def parse_role_cues(text: str, source: str = "roles") -> RoleCues:
 
 def load_role_cues(path: str | Path | None = None) -> RoleCues:
     """The role cues (of the default file when ``path`` is None), cached until the file changes."""
-    path = Path(path) if path else roles_path()
+    return load_cues(Path(path) if path else roles_path(), ROLES, "role file")
+
+
+def load_cues(path: Path, labels: Sequence[str], what: str) -> RoleCues:
+    """A cue file, cached until it changes; a missing file is an error naming it."""
     try:
         mtime = path.stat().st_mtime_ns
     except OSError as e:
-        raise KbError(f"{path}: cannot read the role file ({e.strerror or e})") from e
-    return _load(str(path), mtime)
+        raise KbError(f"{path}: cannot read the {what} ({e.strerror or e})") from e
+    return _load(str(path), mtime, tuple(labels))
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, mtime: int) -> RoleCues:
-    return parse_role_cues(Path(path).read_text(encoding="utf-8"), path)
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: int, labels: tuple[str, ...]) -> RoleCues:
+    return parse_role_cues(Path(path).read_text(encoding="utf-8"), path, labels)
 
 
 def section_roles(heading_terms: Sequence[str], cues: RoleCues | None = None) -> set[str]:

@@ -1,0 +1,632 @@
+"""Symptom-to-cause facts: what may cause a symptom, what helps, which department, when to hurry.
+
+Clinic articles say it in two ways, and both are read:
+
+- **Structure.** The title names the symptom (背中が熱いのは…); a heading announces a role
+  (kb/roles.py: 考えられる3つの病気, セルフケア, 何科, すぐに救急車を呼ぶべき…) and the headings or
+  list items under it name one cause, remedy, department or warning sign each.
+- **Sentences.** Cue patterns over SudachiPy morphemes, matched on dictionary forms:
+  XがYの原因, Yの原因はX, Yの原因としてX, Xが原因でY, XによるY / XによってY, Xの影響でY,
+  XがYを引き起こす / 誘発する, Xが関係している, Xのため(に) (not the purpose Vるために),
+  そのため / このため (the previous sentence), and XでY (weak). Negated statements (ではない,
+  無関係) and questions are left out; 可能性 / 考えられる mark a cause as suggested.
+
+Every fact keeps its source (section, the sentence or heading, the character span), how it was
+found (method, pattern) and a confidence. Facts an editor lists in the front matter are added as
+written (``curated``); ``exclude:`` there drops extracted ones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .analysis import Morpheme, get_analyzer
+from .language import has_japanese
+from .model import Article, Fact, Section
+from .phrases import (
+    LIGHT_WORDS, Phrase, canonical_form, noun_phrase_after, noun_phrase_before, phrase_key,
+    split_coordination,
+)
+from .roles import RoleCues, load_cues, load_role_cues
+
+CAUSE_KINDS = ("disease", "lifestyle", "mechanism", "condition")
+# How sure each way of finding a fact is (a suggested cause counts a little less).
+CONFIDENCE = {"structure": 0.9, "pattern": 0.85, "weak": 0.5, "curated": 1.0}
+SUGGESTED = 0.9
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+_SUGGESTION = re.compile(r"可能性|考えられ|かもしれ|恐れ|おそれ|疑い|ことがあ|こともあ|場合があ|"
+                         r"\b(?:may|might|can|could|possibl[ey])\b", re.I)
+_NEGATION = re.compile(r"ではな|ではあり?ません|じゃな|無関係|関係(?:が|は)?な|関係(?:が|は)?ありません|"
+                       r"とは限ら|わけではな|\bnot\b|n't\b", re.I)
+_QUESTION = re.compile(r"(?:か|の)?[?？]\s*$|ですか。?$|でしょうか。?$")
+_NUMBERING = re.compile(r"^\s*(?:[0-9０-９]+[.．、)）]|[①-⑳]|Q[0-9０-９]*[.．:：]?)\s*")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+・]|[0-9]+[.)])\s+(.+)$")
+# Words that say *when* or *for whom*, not *why*: 人によって, 場合によって.
+_NOT_CAUSES = frozenset("人 場合 時 個人 個人差 年齢 状況 季節 日 程度 部位 種類 方法 目的 検査 治療 "
+                        "自宅 家 病院 医療機関 今回 今日 今 最近 中 間 前 後 一方 他 全身 体 身体 説明".split())
+# めまいの*種類*と原因: what a title says it covers about the symptom, not the symptom
+_ASPECTS = frozenset("種類 原因 症状 特徴 対処 対処法 対策 治し方 治療 見分け方 正体 理由 仕組み 予防".split())
+_CAUSE_NOUNS = frozenset("原因 要因 一因 引き金 理由".split())
+_GENERIC_DEPARTMENTS = frozenset("診療科 何科 科 専門科 各科 該当科".split())
+# A cause made only of these says nothing (特定の病気, 何らかの疾患).
+_VAGUE = frozenset("病気 疾患 特定 何らか 様々 色々 他 原因 要因 不調 症状 問題 異常 影響 一つ 1 つ "
+                   "体 身体 部分 部位 場合 こと 事 もの 物 記事 今回".split())
+_DEMONSTRATIVES = frozenset("その この あの これ それ あれ これら それら こうした そうした こういう そういう 同様 同じ".split())
+
+
+def cause_kinds_path() -> Path:
+    """``$KB_CAUSE_KINDS`` when set, else kb/data/cause_kinds.txt shipped with the package."""
+    override = os.environ.get("KB_CAUSE_KINDS")
+    return Path(override) if override else Path(str(resources.files("kb") / "data" / "cause_kinds.txt"))
+
+
+def load_cause_kinds() -> RoleCues:
+    """The cue words of each kind of cause."""
+    return load_cues(cause_kinds_path(), CAUSE_KINDS[:-1], "cause kinds file")
+
+
+def cause_kind(cause: str) -> str:
+    """disease, lifestyle, mechanism or condition (the default), from the cause's words."""
+    terms = [t.term for t in get_analyzer().tokens(cause)]
+    found = load_cause_kinds().roles(terms)
+    return next((kind for kind in CAUSE_KINDS if kind in found), "condition")
+
+
+# --- the article's symptom ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Symptom:
+    """A symptom an article is about: as written, its key, and its head (the sensation)."""
+
+    text: str
+    key: str
+    head: str
+
+
+def make_symptom(text: str) -> Symptom | None:
+    """A symptom from a phrase; None when it has no content word."""
+    text = text.strip(" 　、。・:：")
+    key = phrase_key(text)
+    if not key:
+        return None
+    terms = [canonical_form(t.term) for t in get_analyzer().tokens(text)
+             if t.term not in LIGHT_WORDS and t.surface not in LIGHT_WORDS]
+    return Symptom(text, key, terms[-1] if terms else key.split()[-1])
+
+
+def article_symptoms(article: Article) -> list[Symptom]:
+    """The symptoms an article is about: ``symptom:`` in the front matter, else from its title."""
+    given = article.meta.get("symptom") or article.meta.get("symptoms")
+    if given:
+        names = given if isinstance(given, list) else [given]
+        found = [make_symptom(str(n)) for n in names]
+    elif has_japanese(article.title):
+        found = [make_symptom(s) for s in _title_symptoms_ja(article.title)]
+    else:
+        found = [make_symptom(s) for s in _title_symptoms_en(article.title)]
+    unique: dict[str, Symptom] = {}
+    for symptom in found:
+        if symptom and symptom.key not in unique:
+            unique[symptom.key] = symptom
+    return list(unique.values())
+
+
+def _title_symptoms_ja(title: str) -> list[str]:
+    """The symptom phrases of a Japanese title: what each part says before は, の原因, 原因…
+
+    背中が熱いのは自律神経の乱れ? -> 背中が熱い; 手足のしびれの原因は? -> 手足のしびれ;
+    首の後ろが熱くなる原因|… -> 首の後ろが熱くなる.
+    """
+    cues = load_role_cues()
+    out = []
+    for part in re.split(r"[?？|｜!！。]", title):
+        ms = get_analyzer().japanese.morphemes(part)
+        end = len(ms)
+        for i, m in enumerate(ms):
+            cue = cues.roles([m.term]) if m.term else set()
+            aspect = m.surface == "の" and i + 1 < len(ms) and ms[i + 1].normalized_form in _ASPECTS
+            if m.surface in ("は", "、", "・", "と") or cue or aspect or m.pos[0] == "補助記号":
+                end = i
+                break
+        while end > 0 and ms[end - 1].surface in ("の", "が", "主な", "を", "に"):
+            end -= 1
+        if end == 0 or any(cues.roles([m.term]) for m in ms[:end] if m.term):
+            continue
+        if ms[0].pos[0] not in ("名詞", "接頭辞", "代名詞") or ms[0].term in ("何",):
+            continue
+        out.append(part[ms[0].start : ms[end - 1].end])
+    return out
+
+
+def _title_symptoms_en(title: str) -> list[str]:
+    """Why your upper back feels hot: causes… -> upper back feels hot."""
+    head = re.split(r"[:?|–—-]", title, maxsplit=1)[0]
+    head = re.sub(r"^\s*(?:why|what causes|what is|how to|when)\s+(?:does\s+|do\s+|is\s+)?"
+                  r"(?:your|my|the|a)?\s*", "", head, flags=re.I)
+    return [head.strip()] if head.strip() else []
+
+
+# --- extraction ------------------------------------------------------------------------------
+
+
+def extract_facts(article: Article) -> list[Fact]:
+    """The article's facts: extracted ones (best evidence per fact) and curated ones."""
+    symptoms = article_symptoms(article)
+    extracted: list[Fact] = []
+    if symptoms:
+        japanese = article.lang == "ja" or has_japanese(article.title)
+        extracted += _structure_facts(article, symptoms[0], japanese)
+        for section in article.sections:
+            extracted += _sentence_facts(section, symptoms, japanese)
+    facts = _best_per_fact(extracted)
+    excluded = _exclusions(article)
+    facts = [f for f in facts if (f.relation, f.cause_key) not in excluded
+             and ("*", f.cause_key) not in excluded]
+    return facts + [_curated(f) for f in article.facts]
+
+
+def _best_per_fact(facts: list[Fact]) -> list[Fact]:
+    """One fact per relation, symptom and cause: the most confident evidence, with a count."""
+    best: dict[tuple[str, str, str], Fact] = {}
+    counts: dict[tuple[str, str, str], int] = {}
+    for fact in facts:
+        key = (fact.relation, fact.symptom_key, fact.cause_key)
+        counts[key] = counts.get(key, 0) + 1
+        if key not in best or fact.confidence > best[key].confidence:
+            best[key] = fact
+    for key, fact in best.items():
+        fact.extra["mentions"] = counts[key]
+    return list(best.values())
+
+
+def _exclusions(article: Article) -> set[tuple[str, str]]:
+    raw = article.meta.get("exclude") or []
+    out = set()
+    for item in raw if isinstance(raw, list) else [raw]:
+        if isinstance(item, dict):
+            out.add((str(item.get("relation", "*")), phrase_key(str(item.get("cause", "")))))
+        else:
+            out.add(("*", phrase_key(str(item))))
+    return out
+
+
+def _curated(fact: Fact) -> Fact:
+    fact.symptom_key = fact.symptom_key or phrase_key(fact.symptom)
+    fact.cause_key = fact.cause_key or phrase_key(fact.cause)
+    fact.method, fact.pattern, fact.source = "curated", "front matter", "front_matter"
+    fact.confidence, fact.curated = CONFIDENCE["curated"], True
+    if fact.relation == "cause" and not fact.cause_kind:
+        fact.cause_kind = str(fact.extra.get("kind") or cause_kind(fact.cause))
+    return fact
+
+
+def _fact(relation: str, symptom: Symptom, cause: str, section: Section, evidence: str,
+          span: tuple[int, int], source: str, method: str, pattern: str,
+          suggested: bool = False) -> Fact | None:
+    cause = cause.strip(" 　、。・:：「」『』\"'")
+    key = phrase_key(cause)
+    if not key or key == symptom.key:
+        return None
+    if relation == "cause" and (all(t in _VAGUE for t in key.split())
+                                or set(key.split()) <= set(symptom.key.split())):
+        return None  # 特定の病気 names nothing; 手足 in 手足がしびれる原因 is the symptom's own
+    confidence = CONFIDENCE[method] * (SUGGESTED if suggested else 1.0)
+    return Fact(
+        symptom=symptom.text, cause=cause, relation=relation, section_position=section.position,
+        evidence=evidence, symptom_key=symptom.key, cause_key=key,
+        cause_kind=cause_kind(cause) if relation == "cause" else "",
+        certainty=("suggested" if suggested else "stated") if relation == "cause" else "",
+        span=span, source=source, method="pattern" if method == "weak" else method,
+        pattern=pattern, confidence=round(confidence, 3),
+    )
+
+
+# --- from structure --------------------------------------------------------------------------
+
+
+def _structure_facts(article: Article, symptom: Symptom, japanese: bool) -> list[Fact]:
+    """Facts named by headings under a role heading, and by the list items of role sections."""
+    cues = load_role_cues()
+    roles_of: dict[int, set[str]] = {}
+    parents: list[tuple[int, Section]] = []  # (level, section) of the open headings
+    facts: list[Fact] = []
+    for section in article.sections:
+        while parents and parents[-1][0] >= section.level:
+            parents.pop()
+        parent = parents[-1][1] if parents else None
+        own = cues.roles([t.term for t in get_analyzer().tokens(section.heading)]) if section.heading else set()
+        roles_of[section.position] = own
+        inherited = roles_of.get(parent.position, set()) if parent else set()
+        heading = _NUMBERING.sub("", section.heading).strip()
+        # a sub-heading names a cause / remedy / warning sign when the heading above it has
+        # that one role and the sub-heading announces no other (専門家への相談: not a remedy)
+        if (section.level and len(inherited) == 1 and own <= inherited
+                and not _QUESTION.search(section.heading)):
+            for role in sorted(inherited - {"department"}):
+                facts += _named_by_heading(role, heading, section, symptom, japanese)
+        for role in sorted(own | inherited):
+            if role == "department":
+                facts += _departments(section, symptom, japanese)
+            elif role in ("self_care", "warning") or (role == "cause" and not japanese):
+                facts += _list_items(role, section, symptom)
+        if section.level:
+            parents.append((section.level, section))
+    return [f for f in facts if f is not None]
+
+
+def _named_by_heading(role: str, heading: str, section: Section, symptom: Symptom,
+                      japanese: bool) -> list[Fact | None]:
+    """A sub-heading under a cause / self-care / warning heading names one of them."""
+    span = (0, len(section.heading))
+    if role != "cause":
+        return [_fact(role, symptom, heading, section, section.heading, span, "heading",
+                      "structure", f"heading under a {role} heading")]
+    if not japanese:
+        members = [_EN_STOP.sub("", m) for m in re.split(r"\s+and\s+|,\s*", heading)]
+        return [_fact("cause", symptom, m, section, section.heading, span, "heading", "structure",
+                      "heading under a cause heading") for m in members if m]
+    if _NEGATION.search(heading):
+        return []  # 体温上昇とは無関係: says what it is not
+    ms = get_analyzer().japanese.morphemes(heading)
+    found = _sentence_causes(ms, heading)
+    phrases = [f.cause for f in found] if found else []
+    if not phrases:
+        phrase = noun_phrase_before(ms, _head_end(ms), heading)
+        phrases = split_coordination(phrase, heading) if phrase else []
+    suggested = bool(_SUGGESTION.search(heading))
+    return [_fact("cause", symptom, p.text, section, section.heading, (p.start, p.end), "heading",
+                  "structure", "heading under a cause heading", suggested) for p in phrases]
+
+
+def _head_end(ms: Sequence[Morpheme]) -> int:
+    """Where a heading's leading noun phrase ends: before の可能性 / が… / で… and the like."""
+    for i, m in enumerate(ms):
+        following = ms[i + 1] if i + 1 < len(ms) else None
+        if m.surface in ("や", "と", "、", "・") and following is not None and following.pos[0] in (
+            "名詞", "接頭辞", "形状詞"
+        ):
+            continue  # 気温や気圧の急激な変化: one phrase of two causes
+        if m.surface == "な" and i > 0 and ms[i - 1].pos[0] in ("形状詞", "名詞"):
+            continue  # 急激な変化
+        if m.pos[0] in ("助詞", "動詞", "助動詞") and m.surface != "の":
+            return i
+        if m.surface == "の" and i + 1 < len(ms) and ms[i + 1].normalized_form in (
+            "可能性", "疑い", "恐れ", "影響", "症状", "サイン"
+        ):
+            return i
+    return len(ms)
+
+
+def _list_items(role: str, section: Section, symptom: Symptom) -> list[Fact | None]:
+    facts = []
+    for item in _items(section):
+        text = item.split(":", 1)[0] if role == "cause" else item
+        start = section.text.find(item)
+        span = (start, start + len(item)) if start >= 0 else (0, 0)
+        facts.append(_fact(role, symptom, _first_clause(text, role), section, item, span, "text",
+                           "structure", f"list item of a {role} section"))
+    return facts
+
+
+def _first_clause(text: str, role: str) -> str:
+    """A list item as a fact: a warning sign or remedy whole, up to its first full stop."""
+    text = re.split(r"[。.](?:\s|$)", text, maxsplit=1)[0]
+    return text.strip()
+
+
+def _items(section: Section) -> list[str]:
+    return [m.group(1).strip() for m in map(_LIST_ITEM.match, section.markdown.splitlines()) if m]
+
+
+def _departments(section: Section, symptom: Symptom, japanese: bool) -> list[Fact | None]:
+    """Department names in a which-department section: words ending in 科, or the specialties
+    of kb/data/departments.txt for English."""
+    facts: list[Fact | None] = []
+    if japanese:
+        for source, text in (("heading", section.heading), ("text", section.text)):
+            ms = get_analyzer().japanese.morphemes(text)
+            for i, m in enumerate(ms):
+                if m.surface.endswith("科") and m.pos[0] in ("名詞", "接尾辞"):
+                    first = i
+                    while first > 0 and ms[first - 1].pos[0] in ("名詞", "接頭辞") and not (
+                        ms[first - 1].surface in ("何", "各", "専門")
+                    ):
+                        first -= 1
+                    name = text[ms[first].start : m.end]
+                    if name in _GENERIC_DEPARTMENTS or name.startswith("何"):
+                        continue
+                    evidence, span = _sentence_around(text, ms[first].start, m.end)
+                    facts.append(_fact("department", symptom, name, section, evidence, span, source,
+                                       "structure", "department named in a department section"))
+        return facts
+    for name, start, end in _english_departments(section.text):
+        evidence, span = _sentence_around(section.text, start, end)
+        facts.append(_fact("department", symptom, name, section, evidence, span, "text",
+                           "structure", "department named in a department section"))
+    return facts
+
+
+def _english_departments(text: str) -> Iterator[tuple[str, int, int]]:
+    names = _department_names()
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                         + r")\b", re.I)
+    for m in pattern.finditer(text):
+        yield m.group(1), m.start(1), m.end(1)
+
+
+def _department_names() -> list[str]:
+    path = Path(str(resources.files("kb") / "data" / "departments.txt"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[str, tuple[int, int]]:
+    """The sentence (or list item) holding text[start:end], and the span within it."""
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= start < m.end():
+            return m.group().strip(), (start - m.start(), end - m.start())
+    return text[start:end], (0, end - start)
+
+
+# --- from sentences --------------------------------------------------------------------------
+
+
+@dataclass
+class _Found:
+    cause: Phrase
+    result: str  # the text said to be caused ("" when the sentence does not say)
+    pattern: str
+    weak: bool = False
+
+
+def _sentence_facts(section: Section, symptoms: list[Symptom], japanese: bool) -> list[Fact]:
+    """Cause facts stated in the section's sentences (and its heading, read as one)."""
+    if not japanese:
+        return _sentence_facts_en(section, symptoms)
+    facts: list[Fact] = []
+    sources = [("heading", section.heading)] if section.heading else []
+    sources.append(("text", section.text))
+    topic = f"{' '.join(section.path)} {section.heading}"
+    for source, text in sources:
+        previous: list[Morpheme] = []
+        previous_text = ""
+        for m in _SENTENCE.finditer(text):
+            sentence = m.group()
+            if _QUESTION.search(sentence.strip()):
+                previous, previous_text = [], ""
+                continue
+            ms = get_analyzer().japanese.morphemes(sentence)
+            found = _sentence_causes(ms, sentence, previous, previous_text)
+            previous, previous_text = ms, sentence
+            for item in found:
+                if item.cause.morphemes and item.pattern != "そのため" and _anaphoric(item.cause, ms):
+                    continue
+                tail = sentence[item.cause.end :]
+                if _NEGATION.search(tail[:40]) or _NEGATION.search(item.result):
+                    continue
+                symptom = _anchor(item.result, sentence, topic, symptoms)
+                if symptom is None:
+                    continue
+                for member in split_coordination(item.cause, sentence):
+                    fact = _fact("cause", symptom, member.text, section, sentence.strip(),
+                                 (m.start() + member.start, m.start() + member.end), source,
+                                 "weak" if item.weak else "pattern", item.pattern,
+                                 bool(_SUGGESTION.search(sentence)))
+                    if fact is not None:
+                        facts.append(fact)
+    return facts
+
+
+def _anchor(result: str, sentence: str, topic: str, symptoms: list[Symptom]) -> Symptom | None:
+    """Which of the article's symptoms a causal sentence is about (None: something else).
+
+    The caused text names it (by its head: 熱い for 背中が熱い), or, when the sentence does not
+    say what is caused, the sentence or its section's headings do.
+    """
+    for text in ([result] if result else [sentence, topic]):
+        terms = set(phrase_key(text).split())
+        for symptom in symptoms:
+            if symptom.head in terms:
+                return symptom
+    return None
+
+
+def _anaphoric(phrase: Phrase, ms: Sequence[Morpheme]) -> bool:
+    """その乱れ, この変化: the phrase points back at something said before; it names nothing."""
+    first = phrase.morphemes[0]
+    index = next((i for i, m in enumerate(ms) if m.start == first.start), 0)
+    return index > 0 and ms[index - 1].surface in _DEMONSTRATIVES
+
+
+def _subject_before(ms: Sequence[Morpheme], end: int, text: str) -> Phrase | None:
+    """The noun phrase marked as subject (が, は, も) closest before morpheme ``end``."""
+    for i in range(end - 1, -1, -1):
+        if ms[i].surface in ("が", "は", "も") and ms[i].pos[0] == "助詞":
+            phrase = noun_phrase_before(ms, i, text)
+            if phrase is not None:
+                return phrase
+    return None
+
+
+def _text_between(ms: Sequence[Morpheme], start: int, end: int, text: str) -> str:
+    if start >= end or start >= len(ms):
+        return ""
+    return text[ms[start].start : ms[min(end, len(ms)) - 1].end]
+
+
+def _sentence_causes(ms: Sequence[Morpheme], text: str, previous: Sequence[Morpheme] = (),
+                     previous_text: str = "") -> list[_Found]:
+    """Every cause pattern that matches a sentence."""
+    found: list[_Found] = []
+    for k, m in enumerate(ms):
+        form = m.normalized_form
+        nxt = ms[k + 1].surface if k + 1 < len(ms) else ""
+        if form in _CAUSE_NOUNS and m.pos[0] == "名詞":
+            found += _cause_noun(ms, k, text, nxt)
+        elif m.dictionary_form in ("よる", "因る") and k > 0 and ms[k - 1].surface == "に":
+            cause = noun_phrase_before(ms, k - 1, text)
+            if cause and cause.text not in _NOT_CAUSES and not _is_time(cause):
+                result = (noun_phrase_after(ms, k + 1, text) if m.surface == "よる" else None)
+                found.append(_Found(cause, result.text if result else _text_between(ms, k + 1, len(ms), text),
+                                    "XによるY" if m.surface == "よる" else "XによってY"))
+        elif form == "影響" and k > 0 and ms[k - 1].surface == "の" and nxt in ("で", "により", "に", "を"):
+            cause = noun_phrase_before(ms, k - 1, text)
+            if cause:
+                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "Xの影響でY"))
+        elif form in ("引き起こす", "誘発", "招く", "もたらす") or (
+            form == "起こす" and k > 0 and ms[k - 1].surface == "を"
+        ):
+            found += _causing_verb(ms, k, text)
+        elif form in ("関係", "関与") and nxt in ("し", "する", "して", "しています"):
+            cause = _subject_before(ms, k, text)
+            if cause:
+                topic = noun_phrase_before(ms, _index_of(ms, "は", k), text) if _index_of(ms, "は", k) else None
+                found.append(_Found(cause, topic.text if topic and topic != cause else "", "Xが関係している"))
+        elif form == "為" and m.surface in ("ため", "為") and k > 0:
+            before = ms[k - 1]
+            if before.surface == "の" and before.pos[0] == "助詞":
+                cause = noun_phrase_before(ms, k - 1, text)
+                if cause:
+                    found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "Xのため"))
+            elif k == 1 and before.surface in ("その", "この") and previous:
+                cause = _subject_before(previous, len(previous), previous_text)
+                if cause:
+                    found.append(_Found(_shifted(cause, -len(text) - 1000), _text_between(ms, k + 1, len(ms), text),
+                                        "そのため", weak=True))
+        elif (m.surface == "で" and m.pos[0] == "助詞" and m.pos[1] == "格助詞" and k > 0
+              and nxt not in ("は", "も", "の")):  # では / でも / での: where, not why
+            cause = noun_phrase_before(ms, k, text)
+            if (cause and cause.text not in _NOT_CAUSES and not _is_time(cause) and not found
+                    and not _is_place(cause)):
+                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "XでY", weak=True))
+    return found
+
+
+def _shifted(phrase: Phrase, offset: int) -> Phrase:
+    """A phrase of the previous sentence: its span does not point into this one."""
+    return Phrase(phrase.text, 0, 0, phrase.morphemes)
+
+
+def _index_of(ms: Sequence[Morpheme], surface: str, before: int) -> int:
+    for i in range(before):
+        if ms[i].surface == surface and ms[i].pos[0] == "助詞":
+            return i
+    return 0
+
+
+def _is_place(phrase: Phrase) -> bool:
+    """整形外科や内科で相談: where, not why."""
+    terms = [m.term for m in phrase.morphemes if m.term]
+    return "department" in load_role_cues().roles(terms) or phrase.text.endswith(("院", "科"))
+
+
+def _is_time(phrase: Phrase) -> bool:
+    return any(m.pos[1] in ("数詞",) or m.pos[2] == "助数詞可能" or m.normalized_form in _NOT_CAUSES
+               for m in phrase.morphemes[-1:])
+
+
+def _cause_noun(ms: Sequence[Morpheme], k: int, text: str, nxt: str) -> list[_Found]:
+    """原因 / 要因 / 理由 as the pivot: XがYの原因, Yの原因はX, Yの原因としてX, Xが原因でY."""
+    before_noun = k - 1
+    while before_noun >= 0 and ms[before_noun].surface in ("主な", "一番の", "大きな", "の", "最大の"):
+        before_noun -= 1
+    result = text[: ms[before_noun].end] if before_noun >= 0 else ""
+    after = k + 1
+    if nxt == "は":
+        # Yの原因は X: X after は; Y before 原因
+        cause = noun_phrase_after(ms, _skip_commas(ms, after + 1), text)
+        return [_Found(cause, result, "Yの原因はX")] if cause else []
+    if nxt == "と" and k + 2 < len(ms) and ms[k + 2].normalized_form == "為る":
+        # Yの原因として X が挙げられる
+        start = _skip_commas(ms, k + 4 if k + 3 < len(ms) and ms[k + 3].surface == "て" else k + 3)
+        cause = noun_phrase_after(ms, start, text)
+        return [_Found(cause, result, "Yの原因としてX")] if cause else []
+    after_next = ms[k + 2].normalized_form if k + 2 < len(ms) else ""
+    if nxt not in _PREDICATE_AFTER_CAUSE or (
+        nxt in ("と", "に") and after_next not in ("成る", "考える", "言う", "為る", "見る", "思う")
+    ):
+        return []  # 原因から考えられる…, 原因について: the word is not what the sentence asserts
+    subject = _subject_before(ms, k, text)
+    if subject is None:
+        return []
+    if nxt == "で":
+        return [_Found(subject, _text_between(ms, after + 1, len(ms), text), "Xが原因でY")]
+    # XがYの原因(だ / となる / になる / の一つ): Y between the subject's particle and 原因
+    between = text[subject.end : ms[before_noun].end] if before_noun >= 0 else ""
+    return [_Found(subject, re.sub(r"^[がはも、\s]+", "", between), "XがYの原因")]
+
+
+# What may follow 原因 when a sentence says X is the cause: だ, です, で, と(なる), に(なる), の(一つ),
+# も, や, end of sentence.
+_PREDICATE_AFTER_CAUSE = frozenset(("", "だ", "です", "で", "と", "に", "の", "も", "。", "である", "か",
+                                    "でし", "だっ", "かも"))
+
+
+def _skip_commas(ms: Sequence[Morpheme], i: int) -> int:
+    while i < len(ms) and ms[i].surface in ("、", ",", "，"):
+        i += 1
+    return i
+
+
+def _causing_verb(ms: Sequence[Morpheme], k: int, text: str) -> list[_Found]:
+    """XがYを引き起こす / 誘発する, and the passive YがXで(によって)引き起こされる."""
+    tail = "".join(m.surface for m in ms[k + 1 : k + 4])
+    passive = bool(re.match(r"(?:さ)?れ|(?:さ)?せ", tail)) or "され" in tail
+    if passive:
+        for i in range(k - 1, -1, -1):
+            if ms[i].surface == "で" or (ms[i].surface == "に" and i + 1 < k and ms[i + 1].dictionary_form == "よる"):
+                cause = noun_phrase_before(ms, i, text)
+                if cause:
+                    subject = _subject_before(ms, i, text)
+                    return [_Found(cause, subject.text if subject else "", "YがXで誘発される")]
+        return []
+    cause = _subject_before(ms, k, text)
+    if cause is None:
+        return []
+    result = ""
+    for i in range(k - 1, -1, -1):
+        if ms[i].surface == "を":
+            phrase = noun_phrase_before(ms, i, text)
+            result = phrase.text if phrase else ""
+            break
+    return [_Found(cause, result, "XがYを引き起こす")]
+
+
+# --- English sentences -----------------------------------------------------------------------
+
+_EN_PATTERNS = (
+    (re.compile(r"(?P<result>[\w\s'-]{3,60}?)\s+(?:is|are|can be|may be)\s+caused by\s+(?P<cause>[\w\s'-]{3,60})", re.I), "Y is caused by X"),
+    (re.compile(r"(?P<cause>[\w\s'-]{3,60}?)\s+(?:can\s+|may\s+|often\s+)?(?:causes?|triggers?|leads? to)(?!\s+of\b)\s+(?P<result>[\w\s'-]{3,60})", re.I), "X causes Y"),
+    (re.compile(r"(?P<result>[\w\s'-]{3,60}?)\s+(?:due to|because of)\s+(?P<cause>[\w\s'-]{3,60})", re.I), "Y due to X"),
+)
+_EN_STOP = re.compile(r"^(?:the|a|an|your|my|this|that|these|those|it|which|what|and|or)\s+", re.I)
+
+
+def _sentence_facts_en(section: Section, symptoms: list[Symptom]) -> list[Fact]:
+    facts: list[Fact] = []
+    topic = f"{' '.join(section.path)} {section.heading}"
+    for m in _SENTENCE.finditer(section.text):
+        sentence = m.group()
+        if _QUESTION.search(sentence.strip()) or _NEGATION.search(sentence):
+            continue
+        for pattern, name in _EN_PATTERNS:
+            for found in pattern.finditer(sentence):
+                cause = _EN_STOP.sub("", found.group("cause").strip())
+                cause = re.split(r"\s+(?:and|or|which|that|when|because|in|on|at|to)\s+", cause)[0]
+                symptom = _anchor(found.group("result"), sentence, topic, symptoms)
+                if symptom is None or not cause:
+                    continue
+                start = m.start() + found.start("cause")
+                fact = _fact("cause", symptom, cause, section, sentence.strip(),
+                             (start, start + len(cause)), "text", "pattern", name,
+                             bool(_SUGGESTION.search(sentence)))
+                if fact is not None:
+                    facts.append(fact)
+    return facts
