@@ -24,6 +24,7 @@ import sqlite_utils
 from . import champions, roles, store
 from .analysis import get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
+from .facts import extract_facts
 from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
@@ -141,6 +142,7 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path),
                             roles.tokens_of(above)])
         analyzed.append(AnalyzedSection(heading, analyzer.index_text(section.text), context.strip()))
+    article.facts = extract_facts(article)  # extracted and curated, with their provenance
     return AnalyzedArticle(article, analyzed)
 
 

@@ -17,6 +17,7 @@ from .build import build_index
 from .errors import KbError
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
+from .symptoms import find_facts
 
 
 def db_option(fn: Callable) -> Callable:
@@ -134,6 +135,50 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         click.echo(click.style(f"{n}. {hit.heading}", bold=True) + f"  [{label}, {hit.score:.2f}]")
         click.echo(f"   {hit.article_title} ({hit.article_id})")
         click.echo(f"   {hit.snippet}")
+        click.echo()
+
+
+RELATION_TITLES = {"warning": "Warning signs: see a doctor now (危険なサイン)",
+                   "cause": "Possible causes (考えられる原因)",
+                   "department": "Which department (受診先)", "self_care": "Self-care (セルフケア)"}
+
+
+@cli.command()
+@click.argument("symptom", required=False)
+@db_option
+@click.option("--relation", type=click.Choice(list(RELATION_TITLES)), help="Only this relation.")
+@click.option("--article", "article_id", help="Only facts of this article (its id).")
+@click.option("--lang", help="Only facts of articles in this language (ja, en).")
+@json_option
+def facts(symptom: str | None, db_path: str, relation: str | None, article_id: str | None,
+          lang: str | None, as_json: bool) -> None:
+    """Facts of a symptom (any wording: 背中の熱さ finds 背中が熱い), or all facts.
+
+    Causes, self-care, departments and warning signs, each with the article, section and
+    sentence it comes from.
+    """
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            rows = find_facts(db, symptom, relation=relation, article_id=article_id, lang=lang)
+        finally:
+            db.close()
+    if as_json:
+        echo_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        click.echo(f"No facts for {symptom!r}." if symptom else "No facts.")
+        return
+    for rel, title in RELATION_TITLES.items():
+        group = [r for r in rows if r.relation == rel]
+        if not group:
+            continue
+        click.echo(click.style(title, bold=True))
+        for r in group:
+            detail = ", ".join(x for x in (r.cause_kind, r.certainty) if x)
+            detail = f" [{detail}]" if detail else ""
+            click.echo(f"  {r.symptom} → {r.cause}{detail}")
+            click.echo(f"      {r.article_id} › {r.heading or r.article_title}: {r.evidence[:80]}")
         click.echo()
 
 

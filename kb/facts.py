@@ -29,8 +29,8 @@ from .analysis import Morpheme, get_analyzer
 from .language import has_japanese
 from .model import Article, Fact, Section
 from .phrases import (
-    LIGHT_WORDS, Phrase, canonical_form, noun_phrase_after, noun_phrase_before, phrase_key,
-    split_coordination,
+    LIGHT_WORDS, Phrase, canonical_form, examples_before, list_after, noun_phrase_after,
+    noun_phrase_before, phrase_key, split_coordination,
 )
 from .roles import RoleCues, load_cues, load_role_cues
 
@@ -44,6 +44,11 @@ _SUGGESTION = re.compile(r"可能性|考えられ|かもしれ|恐れ|おそれ|
                          r"\b(?:may|might|can|could|possibl[ey])\b", re.I)
 _NEGATION = re.compile(r"ではな|ではあり?ません|じゃな|無関係|関係(?:が|は)?な|関係(?:が|は)?ありません|"
                        r"とは限ら|わけではな|\bnot\b|n't\b", re.I)
+# A sentence whose predicate is negated (関係していません, 原因ではない); かもしれません only hedges.
+_NEGATED_END = re.compile(r"(?:(?<!しれ)ません|(?<!しれ)ない|ないです|ありません)(?:でした)?[。.!！]*\s*$")
+# ...that says the opposite: 考慮しなければなりません (must), 否定できません (cannot be ruled
+# out), 少なくありません (not rare)
+_NOT_A_NEGATION = re.compile(r"(?:なければ|ねば|否定でき|少なく|珍しく|に違い|かもしれ)(?:なり)?(?:ません|ない)")
 _QUESTION = re.compile(r"(?:か|の)?[?？]\s*$|ですか。?$|でしょうか。?$")
 _NUMBERING = re.compile(r"^\s*(?:[0-9０-９]+[.．、)）]|[①-⑳]|Q[0-9０-９]*[.．:：]?)\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+・]|[0-9]+[.)])\s+(.+)$")
@@ -163,8 +168,10 @@ def extract_facts(article: Article) -> list[Fact]:
     if symptoms:
         japanese = article.lang == "ja" or has_japanese(article.title)
         extracted += _structure_facts(article, symptoms[0], japanese)
+        pending: list[_Pending] = []
         for section in article.sections:
-            extracted += _sentence_facts(section, symptoms, japanese)
+            extracted += _sentence_facts(section, symptoms, japanese, pending)
+        extracted += _chained(pending, extracted, symptoms[0])
     facts = _best_per_fact(extracted)
     excluded = _exclusions(article)
     facts = [f for f in facts if (f.relation, f.cause_key) not in excluded
@@ -215,8 +222,12 @@ def _fact(relation: str, symptom: Symptom, cause: str, section: Section, evidenc
     if not key or key == symptom.key:
         return None
     if relation == "cause" and (all(t in _VAGUE for t in key.split())
-                                or set(key.split()) <= set(symptom.key.split())):
-        return None  # 特定の病気 names nothing; 手足 in 手足がしびれる原因 is the symptom's own
+                                or set(key.split()) <= set(symptom.key.split())
+                                or (symptom.head in key.split() and cause_kind(cause) != "disease")
+                                or cause.endswith("科")):
+        # 特定の病気 names nothing; 手足 in 手足がしびれる原因 is the symptom's own; 身体の熱感
+        # is the symptom itself; a department is where to go
+        return None
     confidence = CONFIDENCE[method] * (SUGGESTED if suggested else 1.0)
     return Fact(
         symptom=symptom.text, cause=cause, relation=relation, section_position=section.position,
@@ -242,19 +253,24 @@ def _structure_facts(article: Article, symptom: Symptom, japanese: bool) -> list
             parents.pop()
         parent = parents[-1][1] if parents else None
         own = cues.roles([t.term for t in get_analyzer().tokens(section.heading)]) if section.heading else set()
+        if "warning" in own:
+            own = {"warning"}  # すぐに病院を受診すべきサイン: a warning that names where to go
         roles_of[section.position] = own
         inherited = roles_of.get(parent.position, set()) if parent else set()
         heading = _NUMBERING.sub("", section.heading).strip()
         # a sub-heading names a cause / remedy / warning sign when the heading above it has
         # that one role and the sub-heading announces no other (専門家への相談: not a remedy)
-        if (section.level and len(inherited) == 1 and own <= inherited
+        if (section.level and len(inherited) == 1
+                and not (own - inherited) & {"self_care", "department"}
                 and not _QUESTION.search(section.heading)):
             for role in sorted(inherited - {"department"}):
                 facts += _named_by_heading(role, heading, section, symptom, japanese)
         for role in sorted(own | inherited):
             if role == "department":
                 facts += _departments(section, symptom, japanese)
-            elif role in ("self_care", "warning") or (role == "cause" and not japanese):
+            elif role in own and role not in inherited and role in ("self_care", "warning"):
+                # the list of a section that announces the role names one each; a list under a
+                # remedy's own heading is that remedy's steps
                 facts += _list_items(role, section, symptom)
         if section.level:
             parents.append((section.level, section))
@@ -277,6 +293,15 @@ def _named_by_heading(role: str, heading: str, section: Section, symptom: Sympto
     ms = get_analyzer().japanese.morphemes(heading)
     found = _sentence_causes(ms, heading)
     phrases = [f.cause for f in found] if found else []
+    for item in found:
+        # 悪い姿勢による*血行不良*, ストレスの蓄積で*交感神経*が過剰に働いている: under a cause
+        # heading what X leads to is a cause of the symptom too
+        result_ms = get_analyzer().japanese.morphemes(item.result) if item.result else []
+        result = noun_phrase_after(result_ms, 0, item.result) if result_ms else None
+        after = result_ms[len(result.morphemes)] if result and len(result_ms) > len(result.morphemes) else None
+        if result is not None and not (after is not None and after.pos[0] == "動詞"):  # 誘発される
+            start = heading.find(result.text)
+            phrases.append(Phrase(result.text, start, start + len(result.text), result.morphemes))
     if not phrases:
         phrase = noun_phrase_before(ms, _head_end(ms), heading)
         phrases = split_coordination(phrase, heading) if phrase else []
@@ -384,53 +409,129 @@ class _Found:
     result: str  # the text said to be caused ("" when the sentence does not say)
     pattern: str
     weak: bool = False
+    previous: bool = False  # the cause stands in the previous sentence (そのため, これにより)
 
 
-def _sentence_facts(section: Section, symptoms: list[Symptom], japanese: bool) -> list[Fact]:
-    """Cause facts stated in the section's sentences (and its heading, read as one)."""
+@dataclass
+class _Pending:
+    """A cause of something that is not (named as) the article's symptom: kept in case that
+    something is itself one of its causes (睡眠不足は自律神経の乱れの引き金: a cause of a cause)."""
+
+    cause: str
+    result: str
+    section: Section
+    evidence: str
+    span: tuple[int, int]
+    source: str
+    pattern: str
+    suggested: bool
+
+
+def _sentence_facts(section: Section, symptoms: list[Symptom], japanese: bool,
+                    pending: list[_Pending]) -> list[Fact]:
+    """Cause facts stated in the section's sentences (and its heading, read as one); causes of
+    other things go to ``pending``."""
     if not japanese:
         return _sentence_facts_en(section, symptoms)
     facts: list[Fact] = []
     sources = [("heading", section.heading)] if section.heading else []
     sources.append(("text", section.text))
     topic = f"{' '.join(section.path)} {section.heading}"
+    stems = _symptom_stems(symptoms)
+    analyzer = get_analyzer().japanese
     for source, text in sources:
-        previous: list[Morpheme] = []
         previous_text = ""
         for m in _SENTENCE.finditer(text):
             sentence = m.group()
-            if _QUESTION.search(sentence.strip()):
-                previous, previous_text = [], ""
-                continue
-            ms = get_analyzer().japanese.morphemes(sentence)
-            found = _sentence_causes(ms, sentence, previous, previous_text)
-            previous, previous_text = ms, sentence
-            for item in found:
-                if item.cause.morphemes and item.pattern != "そのため" and _anaphoric(item.cause, ms):
+            before, previous_text = previous_text, sentence
+            if _QUESTION.search(sentence.strip()) or not _may_state_a_cause(sentence, stems):
+                continue  # analysing only sentences with a cue keeps the build fast
+            ms = analyzer.morphemes(sentence)
+            back = _BACK_REFERENCE.match(sentence)
+            previous = analyzer.morphemes(before) if back and before else []
+            for item in _sentence_causes(ms, sentence, previous, before):
+                own = previous if item.previous else ms
+                if not item.previous and _anaphoric(item.cause, ms):
                     continue
-                tail = sentence[item.cause.end :]
-                if _NEGATION.search(tail[:40]) or _NEGATION.search(item.result):
+                tail = sentence[item.cause.end :] if not item.previous else sentence
+                if (_NEGATION.search(tail[:40]) or _NEGATION.search(item.result)
+                        or (_NEGATED_END.search(sentence) and not _NOT_A_NEGATION.search(sentence))):
                     continue
-                symptom = _anchor(item.result, sentence, topic, symptoms)
-                if symptom is None:
-                    continue
-                for member in split_coordination(item.cause, sentence):
-                    fact = _fact("cause", symptom, member.text, section, sentence.strip(),
-                                 (m.start() + member.start, m.start() + member.end), source,
-                                 "weak" if item.weak else "pattern", item.pattern,
-                                 bool(_SUGGESTION.search(sentence)))
+                members = (split_coordination(item.cause, before if item.previous else sentence)
+                           if item.cause.end else [item.cause])  # a phrase made up: 血管の拡張
+                # 脳梗塞や脳出血などの脳の病気: the named diseases count too (not 胃や食道といった内臓)
+                members += [e for e in examples_before(item.cause, own, before if item.previous else sentence)
+                            if cause_kind(e.text) == "disease"]
+                offset = m.start() if not item.previous else None
+                suggested = bool(_SUGGESTION.search(sentence))
+                symptom = _anchor(item.result, sentence, topic, section.text, symptoms)
+                for member in members:
+                    span = (offset + member.start, offset + member.end) if offset is not None else (0, 0)
+                    if symptom is None:
+                        pending.append(_Pending(member.text, item.result, section, sentence.strip(),
+                                                span, source, item.pattern, suggested))
+                        continue
+                    fact = _fact("cause", symptom, member.text, section, sentence.strip(), span,
+                                 source, "weak" if item.weak else "pattern", item.pattern, suggested)
                     if fact is not None:
                         facts.append(fact)
     return facts
 
 
-def _anchor(result: str, sentence: str, topic: str, symptoms: list[Symptom]) -> Symptom | None:
+def _chained(pending: list[_Pending], facts: list[Fact], symptom: Symptom) -> list[Fact]:
+    """Causes of the symptom's causes: X is the 引き金 of 自律神経の乱れ, a cause of めまい."""
+    known = [frozenset(f.cause_key.split()) for f in facts if f.relation == "cause"]
+    out = []
+    for item in pending:
+        result = frozenset(phrase_key(item.result).split())
+        if not result:
+            continue
+        # the caused thing is a known cause, or holds one (体にストレスを与え: ストレス)
+        via = next((k for k in known if k and (k <= result or (
+            result <= k and len(k & result) / len(k | result) >= 0.5))), None)
+        if via is None:
+            continue
+        fact = _fact("cause", symptom, item.cause, item.section, item.evidence, item.span,
+                     item.source, "weak", f"{item.pattern} (a cause of a cause)", item.suggested)
+        if fact is not None:
+            out.append(fact)
+    return out
+
+
+_CAUSE_CUES = re.compile(r"原因|要因|一因|理由|引き金|きっかけ|から(?:く|来)る|によ|影響|引き起こ|誘発|招|もたら|関係|関与|ため|為|考えられ|これによ|その結果")
+_BACK_REFERENCE = re.compile(r"^\s*(?:[そこ]の(?:ため|為)|これ(?:に(?:より|よって))|その結果)")
+
+
+def _symptom_stems(symptoms: list[Symptom]) -> tuple[str, ...]:
+    """Short pieces of the symptoms as written (背中, 熱 for 背中が熱い): a sentence with none of
+    them is not worth reading for the weak XでY."""
+    stems = set()
+    for symptom in symptoms:
+        for token in get_analyzer().tokens(symptom.text):
+            if token.term not in LIGHT_WORDS:
+                stems.add(token.surface[:2] if len(token.surface) > 2 else token.surface[:1])
+    return tuple(sorted(stems))
+
+
+def _may_state_a_cause(sentence: str, stems: tuple[str, ...]) -> bool:
+    if _CAUSE_CUES.search(sentence):
+        return True
+    return "で" in sentence and any(stem in sentence for stem in stems)
+
+
+def _anchor(result: str, sentence: str, topic: str, section_text: str,
+            symptoms: list[Symptom]) -> Symptom | None:
     """Which of the article's symptoms a causal sentence is about (None: something else).
 
     The caused text names it (by its head: 熱い for 背中が熱い), or, when the sentence does not
-    say what is caused, the sentence or its section's headings do.
+    say what is caused (or says it without a noun: 起こりやすい), the sentence, its section's
+    headings or its section's text do.
     """
-    for text in ([result] if result else [sentence, topic]):
+    names_something = bool(result) and any(
+        m.pos[0] == "名詞" and m.term and m.term not in LIGHT_WORDS
+        for m in get_analyzer().japanese.morphemes(result)
+    ) if result and has_japanese(result) else bool(result)
+    for text in ([result] if names_something else [sentence, topic, section_text]):
         terms = set(phrase_key(text).split())
         for symptom in symptoms:
             if symptom.head in terms:
@@ -443,6 +544,24 @@ def _anaphoric(phrase: Phrase, ms: Sequence[Morpheme]) -> bool:
     first = phrase.morphemes[0]
     index = next((i for i, m in enumerate(ms) if m.start == first.start), 0)
     return index > 0 and ms[index - 1].surface in _DEMONSTRATIVES
+
+
+def _event_of(ms: Sequence[Morpheme], text: str) -> Phrase | None:
+    """What a sentence says happened, as a noun phrase: its first subject, with the verbal noun
+    that follows it (血管が拡張し -> 血管の拡張; エストロゲンの減少は… -> エストロゲンの減少)."""
+    for i, m in enumerate(ms):
+        if m.surface in ("が", "は") and m.pos[0] == "助詞":
+            subject = noun_phrase_before(ms, i, text)
+            if subject is None:
+                continue
+            j = i + 1
+            while j < len(ms) and ms[j].surface == "、":
+                j += 1
+            if (j + 1 < len(ms) and ms[j].pos[0] == "名詞" and "サ変可能" in ms[j].pos[2]
+                    and ms[j + 1].normalized_form == "為る"):
+                return Phrase(f"{subject.text}の{ms[j].surface}", 0, 0, subject.morphemes + (ms[j],))
+            return subject
+    return None
 
 
 def _subject_before(ms: Sequence[Morpheme], end: int, text: str) -> Phrase | None:
@@ -470,6 +589,25 @@ def _sentence_causes(ms: Sequence[Morpheme], text: str, previous: Sequence[Morph
         nxt = ms[k + 1].surface if k + 1 < len(ms) else ""
         if form in _CAUSE_NOUNS and m.pos[0] == "名詞":
             found += _cause_noun(ms, k, text, nxt)
+        elif (form in ("疾患", "病気", "病") and nxt == "と" and k + 2 < len(ms)
+              and ms[k + 2].normalized_form == "為る"
+              and any(x.dictionary_form == "考える" for x in ms[max(0, k - 3) : k])):
+            # 考えられる疾患としては、X や Y…
+            found += [_Found(c, "", "考えられる疾患としてX") for c in list_after(ms, _after_toshite(ms, k), text)]
+        elif form in ("切っ掛け", "きっかけ") and k > 0 and ms[k - 1].surface in ("を", "が"):
+            cause = noun_phrase_before(ms, k - 1, text)
+            if cause:
+                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "XをきっかけにY"))
+        elif m.dictionary_form in ("来る", "くる") and k > 0 and ms[k - 1].surface == "から":
+            cause = noun_phrase_before(ms, k - 1, text)
+            if cause and not _is_time(cause):
+                found.append(_Found(cause, "", "XからくるY"))
+        elif (m.dictionary_form in ("よる", "因る") and k == 2 and ms[0].surface == "これ"
+              and ms[1].surface == "に" and previous):
+            cause = _event_of(previous, previous_text)  # これにより
+            if cause:
+                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "これによりY",
+                                    weak=True, previous=True))
         elif m.dictionary_form in ("よる", "因る") and k > 0 and ms[k - 1].surface == "に":
             cause = noun_phrase_before(ms, k - 1, text)
             if cause and cause.text not in _NOT_CAUSES and not _is_time(cause):
@@ -495,23 +633,21 @@ def _sentence_causes(ms: Sequence[Morpheme], text: str, previous: Sequence[Morph
                 cause = noun_phrase_before(ms, k - 1, text)
                 if cause:
                     found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "Xのため"))
-            elif k == 1 and before.surface in ("その", "この") and previous:
-                cause = _subject_before(previous, len(previous), previous_text)
+            elif k == 1 and before.surface in ("その", "この") and previous:  # そのため
+                cause = _event_of(previous, previous_text)
                 if cause:
-                    found.append(_Found(_shifted(cause, -len(text) - 1000), _text_between(ms, k + 1, len(ms), text),
-                                        "そのため", weak=True))
+                    found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "そのため",
+                                        weak=True, previous=True))
         elif (m.surface == "で" and m.pos[0] == "助詞" and m.pos[1] == "格助詞" and k > 0
-              and nxt not in ("は", "も", "の")):  # では / でも / での: where, not why
+              and (nxt not in ("は", "も", "の") or (nxt == "は" and _names_disease(ms, k, text)))):
+            # では / でも / での say where, not why; but 胃炎では… says what a disease does
             cause = noun_phrase_before(ms, k, text)
             if (cause and cause.text not in _NOT_CAUSES and not _is_time(cause) and not found
-                    and not _is_place(cause)):
+                    and not _is_place(cause) and cause_kind(cause.text) != "condition"):
+                # XでY is weak: only for an X that names a disease, a habit or a mechanism
+                # (皮膚表面や内部で… says where)
                 found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "XでY", weak=True))
     return found
-
-
-def _shifted(phrase: Phrase, offset: int) -> Phrase:
-    """A phrase of the previous sentence: its span does not point into this one."""
-    return Phrase(phrase.text, 0, 0, phrase.morphemes)
 
 
 def _index_of(ms: Sequence[Morpheme], surface: str, before: int) -> int:
@@ -519,6 +655,11 @@ def _index_of(ms: Sequence[Morpheme], surface: str, before: int) -> int:
         if ms[i].surface == surface and ms[i].pos[0] == "助詞":
             return i
     return 0
+
+
+def _names_disease(ms: Sequence[Morpheme], k: int, text: str) -> bool:
+    phrase = noun_phrase_before(ms, k, text)
+    return phrase is not None and cause_kind(phrase.text) == "disease"
 
 
 def _is_place(phrase: Phrase) -> bool:
@@ -544,10 +685,8 @@ def _cause_noun(ms: Sequence[Morpheme], k: int, text: str, nxt: str) -> list[_Fo
         cause = noun_phrase_after(ms, _skip_commas(ms, after + 1), text)
         return [_Found(cause, result, "Yの原因はX")] if cause else []
     if nxt == "と" and k + 2 < len(ms) and ms[k + 2].normalized_form == "為る":
-        # Yの原因として X が挙げられる
-        start = _skip_commas(ms, k + 4 if k + 3 < len(ms) and ms[k + 3].surface == "て" else k + 3)
-        cause = noun_phrase_after(ms, start, text)
-        return [_Found(cause, result, "Yの原因としてX")] if cause else []
+        # Yの原因として(は) X(、Z…)が挙げられる
+        return [_Found(c, result, "Yの原因としてX") for c in list_after(ms, _after_toshite(ms, k), text)]
     after_next = ms[k + 2].normalized_form if k + 2 < len(ms) else ""
     if nxt not in _PREDICATE_AFTER_CAUSE or (
         nxt in ("と", "に") and after_next not in ("成る", "考える", "言う", "為る", "見る", "思う")
@@ -556,7 +695,7 @@ def _cause_noun(ms: Sequence[Morpheme], k: int, text: str, nxt: str) -> list[_Fo
     subject = _subject_before(ms, k, text)
     if subject is None:
         return []
-    if nxt == "で":
+    if nxt == "で" and not (k + 2 < len(ms) and ms[k + 2].dictionary_form == "ある"):
         return [_Found(subject, _text_between(ms, after + 1, len(ms), text), "Xが原因でY")]
     # XがYの原因(だ / となる / になる / の一つ): Y between the subject's particle and 原因
     between = text[subject.end : ms[before_noun].end] if before_noun >= 0 else ""
@@ -567,6 +706,14 @@ def _cause_noun(ms: Sequence[Morpheme], k: int, text: str, nxt: str) -> list[_Fo
 # も, や, end of sentence.
 _PREDICATE_AFTER_CAUSE = frozenset(("", "だ", "です", "で", "と", "に", "の", "も", "。", "である", "か",
                                     "でし", "だっ", "かも"))
+
+
+def _after_toshite(ms: Sequence[Morpheme], k: int) -> int:
+    """The morpheme after 〜として(は) that follows morpheme k."""
+    i = k + 3  # と し て
+    if i < len(ms) and ms[i].surface == "て":
+        i += 1
+    return i
 
 
 def _skip_commas(ms: Sequence[Morpheme], i: int) -> int:
@@ -603,7 +750,8 @@ def _causing_verb(ms: Sequence[Morpheme], k: int, text: str) -> list[_Found]:
 
 _EN_PATTERNS = (
     (re.compile(r"(?P<result>[\w\s'-]{3,60}?)\s+(?:is|are|can be|may be)\s+caused by\s+(?P<cause>[\w\s'-]{3,60})", re.I), "Y is caused by X"),
-    (re.compile(r"(?P<cause>[\w\s'-]{3,60}?)\s+(?:can\s+|may\s+|often\s+)?(?:causes?|triggers?|leads? to)(?!\s+of\b)\s+(?P<result>[\w\s'-]{3,60})", re.I), "X causes Y"),
+    (re.compile(r"(?P<cause>[\w\s'-]{3,60}?)\s+(?:(?:can|may|often|also|sometimes|usually)\s+)*(?:causes?|triggers?|leads? to)(?!\s+of\b)\s+(?P<result>[\w\s,'-]{3,80})", re.I), "X causes Y"),
+    (re.compile(r"(?P<result>[\w\s'-]{3,60}?)\s+(?:comes?|stems?|results?)\s+from\s+(?P<cause>[\w\s,'-]{3,80})", re.I), "Y comes from X"),
     (re.compile(r"(?P<result>[\w\s'-]{3,60}?)\s+(?:due to|because of)\s+(?P<cause>[\w\s'-]{3,60})", re.I), "Y due to X"),
 )
 _EN_STOP = re.compile(r"^(?:the|a|an|your|my|this|that|these|those|it|which|what|and|or)\s+", re.I)
@@ -618,15 +766,19 @@ def _sentence_facts_en(section: Section, symptoms: list[Symptom]) -> list[Fact]:
             continue
         for pattern, name in _EN_PATTERNS:
             for found in pattern.finditer(sentence):
-                cause = _EN_STOP.sub("", found.group("cause").strip())
-                cause = re.split(r"\s+(?:and|or|which|that|when|because|in|on|at|to)\s+", cause)[0]
-                symptom = _anchor(found.group("result"), sentence, topic, symptoms)
-                if symptom is None or not cause:
+                symptom = _anchor(found.group("result"), sentence, topic, section.text, symptoms)
+                if symptom is None:
                     continue
-                start = m.start() + found.start("cause")
-                fact = _fact("cause", symptom, cause, section, sentence.strip(),
-                             (start, start + len(cause)), "text", "pattern", name,
-                             bool(_SUGGESTION.search(sentence)))
-                if fact is not None:
-                    facts.append(fact)
+                listed = found.group("cause").strip()
+                listed = re.split(r"\s+(?:which|that|when|because|in|on|at|to|rather than)\s+", listed)[0]
+                for cause in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", listed):
+                    cause = _EN_STOP.sub("", cause.strip())
+                    if not cause:
+                        continue
+                    start = m.start() + found.start("cause") + max(listed.find(cause), 0)
+                    fact = _fact("cause", symptom, cause, section, sentence.strip(),
+                                 (start, start + len(cause)), "text", "pattern", name,
+                                 bool(_SUGGESTION.search(sentence)))
+                    if fact is not None:
+                        facts.append(fact)
     return facts

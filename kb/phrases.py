@@ -23,7 +23,10 @@ LIGHT_WORDS = frozenset(
 )
 # Leading words dropped from a phrase (この熱感 -> 熱感), trailing ones too (乱れなど -> 乱れ).
 _LEADING_DROP = frozenset("この その あの こうした そうした こういう そういう これら それら 同じ 主な 様々な 色々な 大きな".split())
-_TRAILING_DROP = frozenset("こと 事 など 等 もの 物 ため 為 の 場合 とき 時 一つ 1つ ひとつ 一因 ほか 他 以外".split())
+_TRAILING_DROP = frozenset("こと 事 など 等 もの 物 ため 為 の 場合 とき 時 一つ 1つ ひとつ 一因 ほか 他 以外 "
+                           "可能性 疑い 恐れ おそれ".split())
+# A comma after these ends a clause, not a list item: 多くの場合、…
+_CLAUSE_ENDS = frozenset("場合 時 とき 中 際 後 前 間 為 ため 結果 一方 例".split())
 _COORDINATORS = frozenset("や と 及び および または 又は ・ 、".split())
 
 
@@ -61,6 +64,8 @@ def noun_phrase_before(ms: Sequence[Morpheme], end: int, text: str) -> Phrase | 
     one phrase, see :func:`split_coordination`); skips a closing parenthesis group.
     """
     i = end - 1
+    if i >= 0 and ms[i].surface in ("など", "等", "なんか"):
+        i -= 1  # 甲状腺機能亢進症などが…: the phrase is what the examples name
     # 甲状腺機能亢進症(バセドウ病)の…: the phrase is what stands before the parenthesis
     if i >= 0 and ms[i].surface in ")）":
         while i >= 0 and ms[i].surface not in "(（":
@@ -82,7 +87,9 @@ def noun_phrase_before(ms: Sequence[Morpheme], end: int, text: str) -> Phrase | 
         ):
             i -= 1
             continue
-        if m.surface in _COORDINATORS and prev is not None and _is_nominal(prev):
+        if m.surface in _COORDINATORS and prev is not None and _is_nominal(prev) and not (
+            m.surface == "、" and prev.normalized_form in _CLAUSE_ENDS
+        ):
             i -= 1
             continue
         if m.pos[0] == "形容詞" or m.pos[0] == "連体詞" and m.surface not in _LEADING_DROP:
@@ -282,3 +289,58 @@ def _adjective_of(stem: str) -> str | None:
         return None
     forms = tokens[0].alts
     return tokens[0].term if stem in forms or stem + "さ" in forms else None
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+# What stands between the members of a list: 腎盂腎炎などの感染症や、甲状腺機能亢進症、さらには…
+_LIST_GLUE = frozenset("、 , ， や と など 等 の ほか 他 さらに 更に は また 及び および または 又は ・ "
+                       "といった いっ た".split())
+
+
+def _index_at(ms: Sequence[Morpheme], start: int) -> int:
+    return next((i for i, m in enumerate(ms) if m.start >= start), len(ms))
+
+
+def list_after(ms: Sequence[Morpheme], i: int, text: str) -> list[Phrase]:
+    """The members of a list that starts at morpheme ``i``: として、AやB、さらにはC(がん)の可能性.
+
+    A member named only as the category of examples before it (腎盂腎炎などの*感染症*) is left
+    out, and so is a phrase that a verb takes as its object (命*に*関わる).
+    """
+    out: list[Phrase] = []
+    category = False
+    while i < len(ms):
+        while i < len(ms) and (ms[i].surface in _LIST_GLUE or ms[i].surface in "(（"):
+            if ms[i].surface in ("など", "等", "いっ"):
+                category = True  # the next phrase names the kind of what came before
+            if ms[i].surface in "(（":  # a parenthesis after a member: its other name
+                while i < len(ms) and ms[i].surface not in ")）":
+                    i += 1
+            i += 1
+        phrase = noun_phrase_after(ms, i, text)
+        if phrase is None:
+            break
+        i = _index_at(ms, phrase.end)
+        argument = i < len(ms) and ms[i].surface in ("に", "を", "で", "へ", "から")
+        if not category and not argument:
+            out.extend(split_coordination(phrase, text))
+        category = False
+        if argument:
+            break
+    return out
+
+
+def examples_before(phrase: Phrase, ms: Sequence[Morpheme], text: str) -> list[Phrase]:
+    """The examples a phrase is the category of: 脳梗塞や脳出血などの*脳の病気*,
+    狭心症や心筋梗塞といった*心臓の病気* -> 脳梗塞, 脳出血 / 狭心症, 心筋梗塞."""
+    i = _index_at(ms, phrase.start)
+    end = None
+    if i >= 2 and ms[i - 1].surface == "の" and ms[i - 2].surface in ("など", "等"):
+        end = i - 2
+    elif i >= 3 and ms[i - 1].surface == "た" and ms[i - 2].surface == "いっ" and ms[i - 3].surface == "と":
+        end = i - 3
+    if end is None:
+        return []
+    examples = noun_phrase_before(ms, end, text)
+    return split_coordination(examples, text) if examples else []

@@ -21,7 +21,7 @@ from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -101,7 +101,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["facts"].create(
         {
             "id": int, "article_id": str, "section_id": int, "symptom": str, "cause": str,
-            "relation": str, "evidence": str, "curated": int, "extra": str,
+            "relation": str, "cause_kind": str, "certainty": str, "evidence": str,
+            "source": str, "span_start": int, "span_end": int, "method": str, "pattern": str,
+            "confidence": float, "curated": int, "symptom_key": str, "cause_key": str,
+            "lang": str, "extra": str,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("section_id", "sections", "id")],
@@ -110,6 +113,8 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["qa"].create_index(["article_id"])
     db["qa"].create_index(["section_id"])
     db["facts"].create_index(["article_id"])
+    db["facts"].create_index(["symptom_key", "relation"])
+    create_views(db)
     db["articles"].create_index(["path"], unique=True)
     for table, columns in (("sections_fts", SECTION_FTS_COLUMNS), ("qa_fts", QA_FTS_COLUMNS)):
         # Terms are already analyzed and space-separated: FTS5's built-in ascii tokenizer keeps
@@ -126,6 +131,28 @@ def create_schema(db: sqlite_utils.Database) -> None:
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
     set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=index_fingerprint())
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """The symptoms view: each symptom (by key) with its causes, self-care, departments and
+    warnings across articles, and how many articles say so."""
+    db.execute(
+        """
+        CREATE VIEW IF NOT EXISTS symptoms AS
+        SELECT
+          f.symptom_key AS key,
+          (SELECT f2.symptom FROM facts f2 WHERE f2.symptom_key = f.symptom_key
+           GROUP BY f2.symptom ORDER BY count(*) DESC, length(f2.symptom) LIMIT 1) AS symptom,
+          count(DISTINCT f.article_id) AS articles,
+          sum(f.relation = 'cause') AS causes,
+          sum(f.relation = 'self_care') AS self_care,
+          sum(f.relation = 'department') AS departments,
+          sum(f.relation = 'warning') AS warnings,
+          group_concat(DISTINCT f.lang) AS lang
+        FROM facts f
+        GROUP BY f.symptom_key
+        """
+    )
 
 
 def index_fingerprint() -> str:
@@ -231,7 +258,9 @@ def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> Ar
     facts = [
         (
             positions.get(f.section_position) if f.section_position is not None else None,
-            article.id, f.symptom, f.cause, f.relation, f.evidence, int(f.curated),
+            article.id, f.symptom, f.cause, f.relation, f.cause_kind or None, f.certainty or None,
+            f.evidence, f.source, f.span[0], f.span[1], f.method, f.pattern, f.confidence,
+            int(f.curated), f.symptom_key, f.cause_key, article.lang,
             json.dumps(f.extra, ensure_ascii=False, default=str),
         )
         for f in article.facts
@@ -310,8 +339,10 @@ class Writer:
             )
         if rows.facts:
             conn.executemany(
-                "insert into facts (section_id, article_id, symptom, cause, relation, evidence, "
-                "curated, extra) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into facts (section_id, article_id, symptom, cause, relation, cause_kind, "
+                "certainty, evidence, source, span_start, span_end, method, pattern, confidence, "
+                "curated, symptom_key, cause_key, lang, extra) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(None if r[0] is None else first + r[0], *r[1:]) for r in rows.facts],
             )
 

@@ -18,7 +18,8 @@ from helpers import write_article
 
 
 def headings(db, query: str, **kw) -> list[str]:
-    return [h.heading for h in search(db, query, limit=50, **kw).hits]
+    kw.setdefault("limit", 50)
+    return [h.heading for h in search(db, query, **kw).hits]
 
 
 def texts(db, query: str, **kw) -> list[str]:
@@ -49,9 +50,10 @@ def test_minus_excludes_a_word(session_db, query, excluded):
 
 
 def test_or_joins_two_words_into_one(session_db):
-    either = set(headings(session_db, "めまい OR 痺れ"))
-    assert set(headings(session_db, "めまい")) <= either
-    assert set(headings(session_db, "痺れ")) <= either
+    everything = {"limit": 1000}  # every match, not a page: the sets must nest
+    either = set(headings(session_db, "めまい OR 痺れ", **everything))
+    assert set(headings(session_db, "めまい", **everything)) <= either
+    assert set(headings(session_db, "痺れ", **everything)) <= either
     assert len(parse_query("めまい OR 痺れ").groups) == 1
 
 
