@@ -25,11 +25,12 @@ import sys
 import threading
 import unicodedata
 from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .errors import KbError
 from .language import has_japanese
@@ -108,9 +109,9 @@ class Token:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Morpheme:
-    """One morpheme as Sudachi cut it (C units), with its place in the text."""
+class Morpheme(NamedTuple):
+    """One morpheme as Sudachi cut it (C units), with its place in the text (a tuple: fact
+    extraction makes many)."""
 
     surface: str
     start: int
@@ -119,6 +120,33 @@ class Morpheme:
     dictionary_form: str  # 熱く -> 熱い
     normalized_form: str  # しびれ -> 痺れ
     term: str  # the index term ("" when the index drops the word)
+
+
+class MorphemeSource:
+    """The morphemes of a text that :meth:`JapaneseAnalyzer.index_text` already cut, read back
+    by character range and built into :class:`Morpheme` objects only where asked."""
+
+    def __init__(self, analyzer: "JapaneseAnalyzer", pieces: list, terms: str = "") -> None:
+        self._analyzer = analyzer
+        self._pieces = pieces  # (chunk start, chunk text, Sudachi MorphemeList)
+        self._begins: dict[int, list[int]] = {}
+        self.terms = terms  # the text's index terms, space-separated
+
+    def between(self, start: int, end: int, offset: int | None = None) -> list[Morpheme]:
+        """The morphemes that begin in text[start:end], offsets counted from ``offset``
+        (default ``start``: as if that piece of text had been cut alone)."""
+        offset = start if offset is None else offset
+        out = []
+        morpheme = self._analyzer.morpheme
+        for n, (chunk_start, chunk, morphemes) in enumerate(self._pieces):
+            begins = self._begins.get(n)
+            if begins is None:
+                begins = self._begins[n] = [m.begin() for m in morphemes]
+            lo = bisect_left(begins, start - chunk_start)
+            hi = bisect_left(begins, end - chunk_start)
+            out += [morpheme(morphemes[i], chunk_start - offset, begins[i], chunk)
+                    for i in range(lo, hi)]
+        return out
 
 
 @dataclass(slots=True)
@@ -218,6 +246,7 @@ class JapaneseAnalyzer:
         self._lookup = self._dictionary.tokenizer(mode=SplitMode.C)
         self._alts_cache: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._entries: dict[int, tuple | None] = {}
+        self._infos: dict[int, tuple] = {}  # word id -> (pos, dictionary form, normalized form, term)
         self._compound_cache: dict[str, tuple[str, ...]] = {}
         self._split_a = SplitMode.A
         self._english = english
@@ -244,20 +273,35 @@ class JapaneseAnalyzer:
     def morphemes(self, text: str) -> list[Morpheme]:
         """Every morpheme of a text (particles included), for grammar-aware readers such as
         fact extraction; ``term`` is the index term, or "" for a word the index drops."""
-        out: list[Morpheme] = []
         with self._lock:
-            for chunk_start, chunk in _chunks(text):
-                for m in self._tokenizer.tokenize(chunk):
-                    entry = self._entry_of(m)
-                    out.append(Morpheme(
-                        m.surface(), chunk_start + m.begin(), chunk_start + m.end(),
-                        self._pos[m.part_of_speech_id()], m.dictionary_form(),
-                        m.normalized_form(), entry[0] if entry else "",
-                    ))
-        return out
+            return [self.morpheme(m, chunk_start) for chunk_start, chunk in _chunks(text)
+                    for m in self._tokenizer.tokenize(chunk)]
 
-    def index_text(self, text: str) -> IndexedText:
-        """The index columns of a text, without building tokens (the build's hot path)."""
+    def morpheme(self, m, offset: int = 0, begin: int | None = None, chunk: str | None = None) -> Morpheme:
+        """A Sudachi morpheme as a :class:`Morpheme`, its offsets shifted by ``offset``.
+
+        What depends on the dictionary entry only (part of speech, forms, index term) is cached
+        by word id: each call into Sudachi costs about half a microsecond. ``begin`` and ``chunk``
+        (the text Sudachi cut), when known, spare two more."""
+        word_id = m.word_id()
+        info = self._infos.get(word_id)
+        if info is None:
+            entry = self._entry_of(m)
+            info = (self._pos[m.part_of_speech_id()], m.dictionary_form(), m.normalized_form(),
+                    entry[0] if entry else "")
+            if word_id < _OOV_WORD_ID and len(self._infos) < 1_000_000:
+                self._infos[word_id] = info
+        if begin is None:
+            begin = m.begin()
+        end = m.end()
+        surface = chunk[begin:end] if chunk is not None else m.surface()
+        return Morpheme(surface, offset + begin, offset + end, *info)
+
+    def index_text(self, text: str, keep: list | None = None) -> IndexedText:
+        """The index columns of a text, without building tokens (the build's hot path).
+
+        With ``keep``, Sudachi's morpheme lists are appended to it (see :class:`MorphemeSource`)
+        so that a later reader need not cut the text again."""
         terms: list[str] = []
         alts: list[str] = []
         readings: list[str] = []
@@ -266,7 +310,10 @@ class JapaneseAnalyzer:
         entries = self._entries
         with self._lock:
             for chunk_start, chunk in _chunks(text):
-                for m in self._tokenizer.tokenize(chunk):
+                morphemes = self._tokenizer.tokenize(chunk)
+                if keep is not None:
+                    keep.append((chunk_start, chunk, morphemes))
+                for m in morphemes:
                     entry = entries.get(m.word_id(), _MISSING)  # inlined _entry_of: hot loop
                     if entry is _MISSING:
                         entry = self._entry_of(m)
@@ -441,10 +488,11 @@ class Analyzer:
         tokens = self.english.tokens(text)
         return tokens if keep is None else [t for t in tokens if keep(t)]
 
-    def index_text(self, text: str, lang: str | None = None) -> IndexedText:
-        """A text as the three FTS5 column values kb stores for it."""
+    def index_text(self, text: str, lang: str | None = None, keep: list | None = None) -> IndexedText:
+        """A text as the three FTS5 column values kb stores for it (``keep``: see
+        :meth:`JapaneseAnalyzer.index_text`; an English text keeps nothing)."""
         if text and (lang == "ja" or has_japanese(text)):
-            return self.japanese.index_text(text)
+            return self.japanese.index_text(text, keep)
         return to_index_text(self.tokens(text, lang))
 
     def terms(self, text: str, lang: str | None = None) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import sqlite_utils
 
 from . import champions, roles, store
-from .analysis import get_analyzer
+from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
 from .markdown import parse_article_file
@@ -131,18 +131,26 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     heading_terms: dict[str, str] = {}
     heading_roles: dict[str, set[str]] = {}
     analyzed = []
+    sources: dict[int, MorphemeSource] = {}
+    roles_by_position: dict[int, set[str]] = {}
     for section in article.sections:
         heading = analyzer.index_text(section.heading)
         own = cues.roles(heading.terms.split())
         heading_terms[section.heading] = heading.terms
         heading_roles[section.heading] = own
+        roles_by_position[section.position] = own
         if own:  # the role a heading announces is indexed as a term of the heading
             heading = dataclasses.replace(heading, terms=f"{heading.terms} {roles.tokens_of(own)}")
         above = set().union(*(heading_roles.get(h, set()) for h in section.path)) - own
         context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path),
                             roles.tokens_of(above)])
-        analyzed.append(AnalyzedSection(heading, analyzer.index_text(section.text), context.strip()))
-    article.facts = extract_facts(article)  # extracted and curated, with their provenance
+        kept: list = []  # Sudachi's cut of the text, read again by fact extraction
+        body = analyzer.index_text(section.text, keep=kept)
+        if kept:
+            sources[section.position] = MorphemeSource(analyzer.japanese, kept, body.terms)
+        analyzed.append(AnalyzedSection(heading, body, context.strip()))
+    # extracted and curated facts, with provenance (reading what was analysed above)
+    article.facts = extract_facts(article, sources, roles_by_position)
     return AnalyzedArticle(article, analyzed)
 
 

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
-from .analysis import Morpheme, get_analyzer
+from .analysis import Morpheme, MorphemeSource, get_analyzer
 from .language import has_japanese
 from .model import Article, Fact, Section
 from .phrases import (
@@ -58,6 +60,8 @@ _NOT_CAUSES = frozenset("人 場合 時 個人 個人差 年齢 状況 季節 �
 # めまいの*種類*と原因: what a title says it covers about the symptom, not the symptom
 _ASPECTS = frozenset("種類 原因 症状 特徴 対処 対処法 対策 治し方 治療 見分け方 正体 理由 仕組み 予防".split())
 _CAUSE_NOUNS = frozenset("原因 要因 一因 引き金 理由".split())
+# A department: a run of kanji ending in 科 that no other kanji follows (内科, 脳神経内科; not 科学)
+_DEPARTMENT = re.compile(r"[\u4e00-\u9fff々]+科(?![\u4e00-\u9fff々])")
 _GENERIC_DEPARTMENTS = frozenset("診療科 何科 科 専門科 各科 該当科".split())
 # A cause made only of these says nothing (特定の病気, 何らかの疾患).
 _VAGUE = frozenset("病気 疾患 特定 何らか 様々 色々 他 原因 要因 不調 症状 問題 異常 影響 一つ 1 つ "
@@ -68,7 +72,12 @@ _DEMONSTRATIVES = frozenset("その この あの これ それ あれ これら
 def cause_kinds_path() -> Path:
     """``$KB_CAUSE_KINDS`` when set, else kb/data/cause_kinds.txt shipped with the package."""
     override = os.environ.get("KB_CAUSE_KINDS")
-    return Path(override) if override else Path(str(resources.files("kb") / "data" / "cause_kinds.txt"))
+    return Path(override) if override else _shipped("cause_kinds.txt")
+
+
+@lru_cache(maxsize=8)
+def _shipped(name: str) -> Path:
+    return Path(str(resources.files("kb") / "data" / name))
 
 
 def load_cause_kinds() -> RoleCues:
@@ -78,9 +87,19 @@ def load_cause_kinds() -> RoleCues:
 
 def cause_kind(cause: str) -> str:
     """disease, lifestyle, mechanism or condition (the default), from the cause's words."""
-    terms = [t.term for t in get_analyzer().tokens(cause)]
-    found = load_cause_kinds().roles(terms)
-    return next((kind for kind in CAUSE_KINDS if kind in found), "condition")
+    cues = load_cause_kinds()
+    cache = _KINDS.get(id(cues))
+    if cache is None or cache[0] is not cues:  # a new object when the file changes
+        _KINDS.clear()
+        cache = _KINDS[id(cues)] = (cues, {})
+    kind = cache[1].get(cause)
+    if kind is None:
+        found = cues.roles([t.term for t in get_analyzer().tokens(cause)])
+        kind = cache[1][cause] = next((k for k in CAUSE_KINDS if k in found), "condition")
+    return kind
+
+
+_KINDS: dict[int, tuple[RoleCues, dict[str, str]]] = {}
 
 
 # --- the article's symptom ------------------------------------------------------------------
@@ -161,16 +180,24 @@ def _title_symptoms_en(title: str) -> list[str]:
 # --- extraction ------------------------------------------------------------------------------
 
 
-def extract_facts(article: Article) -> list[Fact]:
-    """The article's facts: extracted ones (best evidence per fact) and curated ones."""
+def extract_facts(article: Article, sources: dict[int, MorphemeSource] | None = None,
+                  heading_roles: dict[int, set[str]] | None = None) -> list[Fact]:
+    """The article's facts: extracted ones (best evidence per fact) and curated ones.
+
+    ``sources`` (section position -> its text as the index already cut it) and ``heading_roles``
+    (section position -> the roles its heading announces) spare analysing again what the build
+    has analysed; without them it is done here.
+    """
     symptoms = article_symptoms(article)
     extracted: list[Fact] = []
     if symptoms:
         japanese = article.lang == "ja" or has_japanese(article.title)
-        extracted += _structure_facts(article, symptoms[0], japanese)
+        extracted += _structure_facts(article, symptoms[0], japanese, heading_roles)
         pending: list[_Pending] = []
+        stems = _symptom_stems(symptoms)
         for section in article.sections:
-            extracted += _sentence_facts(section, symptoms, japanese, pending)
+            source = (sources or {}).get(section.position)
+            extracted += _sentence_facts(section, symptoms, japanese, pending, stems, source)
         extracted += _chained(pending, extracted, symptoms[0])
     facts = _best_per_fact(extracted)
     excluded = _exclusions(article)
@@ -242,7 +269,8 @@ def _fact(relation: str, symptom: Symptom, cause: str, section: Section, evidenc
 # --- from structure --------------------------------------------------------------------------
 
 
-def _structure_facts(article: Article, symptom: Symptom, japanese: bool) -> list[Fact]:
+def _structure_facts(article: Article, symptom: Symptom, japanese: bool,
+                     heading_roles: dict[int, set[str]] | None = None) -> list[Fact]:
     """Facts named by headings under a role heading, and by the list items of role sections."""
     cues = load_role_cues()
     roles_of: dict[int, set[str]] = {}
@@ -252,7 +280,10 @@ def _structure_facts(article: Article, symptom: Symptom, japanese: bool) -> list
         while parents and parents[-1][0] >= section.level:
             parents.pop()
         parent = parents[-1][1] if parents else None
-        own = cues.roles([t.term for t in get_analyzer().tokens(section.heading)]) if section.heading else set()
+        if heading_roles is not None and section.position in heading_roles:
+            own = set(heading_roles[section.position])  # the build found them already
+        else:
+            own = cues.roles([t.term for t in get_analyzer().tokens(section.heading)]) if section.heading else set()
         if "warning" in own:
             own = {"warning"}  # すぐに病院を受診すべきサイン: a warning that names where to go
         roles_of[section.position] = own
@@ -356,20 +387,13 @@ def _departments(section: Section, symptom: Symptom, japanese: bool) -> list[Fac
     facts: list[Fact | None] = []
     if japanese:
         for source, text in (("heading", section.heading), ("text", section.text)):
-            ms = get_analyzer().japanese.morphemes(text)
-            for i, m in enumerate(ms):
-                if m.surface.endswith("科") and m.pos[0] in ("名詞", "接尾辞"):
-                    first = i
-                    while first > 0 and ms[first - 1].pos[0] in ("名詞", "接頭辞") and not (
-                        ms[first - 1].surface in ("何", "各", "専門")
-                    ):
-                        first -= 1
-                    name = text[ms[first].start : m.end]
-                    if name in _GENERIC_DEPARTMENTS or name.startswith("何"):
-                        continue
-                    evidence, span = _sentence_around(text, ms[first].start, m.end)
-                    facts.append(_fact("department", symptom, name, section, evidence, span, source,
-                                       "structure", "department named in a department section"))
+            for m in _DEPARTMENT.finditer(text):
+                name = m.group()
+                if name in _GENERIC_DEPARTMENTS or name.startswith(("何", "各", "専門", "該当")):
+                    continue
+                evidence, span = _sentence_around(text, m.start(), m.end())
+                facts.append(_fact("department", symptom, name, section, evidence, span, source,
+                                   "structure", "department named in a department section"))
         return facts
     for name, start, end in _english_departments(section.text):
         evidence, span = _sentence_around(section.text, start, end)
@@ -387,7 +411,7 @@ def _english_departments(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def _department_names() -> list[str]:
-    path = Path(str(resources.files("kb") / "data" / "departments.txt"))
+    path = _shipped("departments.txt")
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
@@ -428,54 +452,152 @@ class _Pending:
 
 
 def _sentence_facts(section: Section, symptoms: list[Symptom], japanese: bool,
-                    pending: list[_Pending]) -> list[Fact]:
+                    pending: list[_Pending], stems: tuple[str, ...],
+                    cut: MorphemeSource | None = None) -> list[Fact]:
     """Cause facts stated in the section's sentences (and its heading, read as one); causes of
-    other things go to ``pending``."""
+    other things go to ``pending``. ``cut``: the section text as the index cut it."""
     if not japanese:
         return _sentence_facts_en(section, symptoms)
     facts: list[Fact] = []
     sources = [("heading", section.heading)] if section.heading else []
     sources.append(("text", section.text))
     topic = f"{' '.join(section.path)} {section.heading}"
-    stems = _symptom_stems(symptoms)
     analyzer = get_analyzer().japanese
+
+    known_terms: list[set[str]] = []
+
+    def section_terms() -> set[str]:
+        """The section text's words, once: from the index terms when the build gave them."""
+        if not known_terms:
+            words = cut.terms.split() if cut is not None and cut.terms else phrase_key(section.text).split()
+            known_terms.append({canonical_form(t) for t in words})
+        return known_terms[0]
+
+    def morphemes_of(source: str, start: int, end: int, text: str) -> list[Morpheme]:
+        if source == "text" and cut is not None:
+            return cut.between(start, end)
+        return analyzer.morphemes(text[start:end])
+
     for source, text in sources:
-        previous_text = ""
+        previous_span = (0, 0)
         for m in _SENTENCE.finditer(text):
             sentence = m.group()
-            before, previous_text = previous_text, sentence
+            before_span, previous_span = previous_span, m.span()
             if _QUESTION.search(sentence.strip()) or not _may_state_a_cause(sentence, stems):
                 continue  # analysing only sentences with a cue keeps the build fast
-            ms = analyzer.morphemes(sentence)
-            back = _BACK_REFERENCE.match(sentence)
-            previous = analyzer.morphemes(before) if back and before else []
-            for item in _sentence_causes(ms, sentence, previous, before):
-                own = previous if item.previous else ms
-                if not item.previous and _anaphoric(item.cause, ms):
-                    continue
-                tail = sentence[item.cause.end :] if not item.previous else sentence
-                if (_NEGATION.search(tail[:40]) or _NEGATION.search(item.result)
-                        or (_NEGATED_END.search(sentence) and not _NOT_A_NEGATION.search(sentence))):
-                    continue
-                members = (split_coordination(item.cause, before if item.previous else sentence)
-                           if item.cause.end else [item.cause])  # a phrase made up: 血管の拡張
-                # 脳梗塞や脳出血などの脳の病気: the named diseases count too (not 胃や食道といった内臓)
-                members += [e for e in examples_before(item.cause, own, before if item.previous else sentence)
-                            if cause_kind(e.text) == "disease"]
-                offset = m.start() if not item.previous else None
-                suggested = bool(_SUGGESTION.search(sentence))
-                symptom = _anchor(item.result, sentence, topic, section.text, symptoms)
-                for member in members:
-                    span = (offset + member.start, offset + member.end) if offset is not None else (0, 0)
+            before = text[before_span[0] : before_span[1]]
+            back = bool(_BACK_REFERENCE.match(sentence)) and bool(before)
+            readings = _read_sentence(
+                sentence, before if back else "",
+                lambda: morphemes_of(source, m.start(), m.end(), text),
+                lambda: morphemes_of(source, *before_span, text),
+            )
+            suggested = bool(_SUGGESTION.search(sentence))
+            for reading in readings:
+                symptom = _anchor_reading(reading, topic, section_terms, symptoms)
+                for cause, start, end in reading.members:
+                    span = (m.start() + start, m.start() + end) if end else (0, 0)
                     if symptom is None:
-                        pending.append(_Pending(member.text, item.result, section, sentence.strip(),
-                                                span, source, item.pattern, suggested))
+                        pending.append(_Pending(cause, reading.result, section, sentence.strip(),
+                                                span, source, reading.pattern, suggested))
                         continue
-                    fact = _fact("cause", symptom, member.text, section, sentence.strip(), span,
-                                 source, "weak" if item.weak else "pattern", item.pattern, suggested)
+                    fact = _fact("cause", symptom, cause, section, sentence.strip(), span, source,
+                                 "weak" if reading.weak else "pattern", reading.pattern, suggested)
                     if fact is not None:
                         facts.append(fact)
     return facts
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one sentence says causes something, whatever article it stands in (so it is cached:
+    sister sites repeat sentences)."""
+
+    members: tuple[tuple[str, int, int], ...]  # each cause, its span in the sentence (0, 0: before)
+    result: str
+    pattern: str
+    weak: bool
+    result_named: bool  # the caused text has a noun (else the sentence's topic is asked)
+    result_terms: frozenset[str]
+    sentence_terms: frozenset[str]
+
+
+_READINGS: OrderedDict[tuple[str, str], tuple[_Reading, ...]] = OrderedDict()
+_READINGS_KEPT = 20_000
+
+
+def _read_sentence(sentence: str, before: str, morphemes: Callable[[], list[Morpheme]],
+                   previous_morphemes: Callable[[], list[Morpheme]]) -> tuple[_Reading, ...]:
+    """The cause patterns of a sentence (``before``: the previous one, when it points back)."""
+    key = (sentence, before)
+    cached = _READINGS.get(key)
+    if cached is not None:
+        _READINGS.move_to_end(key)
+        return cached
+    ms = morphemes()
+    previous = previous_morphemes() if before else []
+    readings = []
+    for item in _sentence_causes(ms, sentence, previous, before):
+        own = previous if item.previous else ms
+        if not item.previous and _anaphoric(item.cause, ms):
+            continue
+        tail = sentence[item.cause.end :] if not item.previous else sentence
+        if (_NEGATION.search(tail[:40]) or _NEGATION.search(item.result)
+                or (_NEGATED_END.search(sentence) and not _NOT_A_NEGATION.search(sentence))):
+            continue
+        own_text = before if item.previous else sentence
+        members = split_coordination(item.cause, own_text) if item.cause.end else [item.cause]
+        # 脳梗塞や脳出血などの脳の病気: the named diseases count too (not 胃や食道といった内臓)
+        members += [e for e in examples_before(item.cause, own, own_text)
+                    if cause_kind(e.text) == "disease"]
+        named, result_terms = _result_terms(item.result, sentence, None if item.previous else ms)
+        readings.append(_Reading(
+            tuple((p.text, *((p.start, p.end) if not item.previous else (0, 0))) for p in members),
+            item.result, item.pattern, item.weak, named, result_terms,
+            frozenset(canonical_form(m.term) for m in ms if m.term),
+        ))
+    _READINGS[key] = result = tuple(readings)
+    if len(_READINGS) > _READINGS_KEPT:
+        _READINGS.popitem(last=False)
+    return result
+
+
+def _result_terms(result: str, sentence: str,
+                  ms: Sequence[Morpheme] | None) -> tuple[bool, frozenset[str]]:
+    """Whether the caused text names something (has a noun), and its words."""
+    start = sentence.find(result) if result and ms is not None else -1
+    if start >= 0:
+        inside = [m for m in ms if start <= m.start < start + len(result)
+                  and m.term and m.term not in LIGHT_WORDS]
+        return (any(m.pos[0] == "名詞" for m in inside),
+                frozenset(canonical_form(m.term) for m in inside))
+    if not result:
+        return False, frozenset()
+    named = not has_japanese(result) or any(
+        m.pos[0] == "名詞" and m.term and m.term not in LIGHT_WORDS
+        for m in get_analyzer().japanese.morphemes(result))
+    return named, frozenset(phrase_key(result).split())
+
+
+def _anchor_reading(reading: _Reading, topic: str, section_terms: Callable[[], set[str]],
+                    symptoms: list[Symptom]) -> Symptom | None:
+    """Which of the article's symptoms a sentence's cause is of (None: of something else).
+
+    The caused text names it (by its head: 熱い for 背中が熱い), or, when the sentence does not
+    say what is caused (or says it without a noun: 起こりやすい), the sentence, its section's
+    headings or its section's text do.
+    """
+    if reading.result_named:
+        candidates = [lambda: reading.result_terms]
+    else:
+        candidates = [lambda: reading.sentence_terms, lambda: set(phrase_key(topic).split()),
+                      section_terms]
+    for terms_of in candidates:
+        terms = terms_of()
+        for symptom in symptoms:
+            if symptom.head in terms:
+                return symptom
+    return None
 
 
 def _chained(pending: list[_Pending], facts: list[Fact], symptom: Symptom) -> list[Fact]:
@@ -498,7 +620,8 @@ def _chained(pending: list[_Pending], facts: list[Fact], symptom: Symptom) -> li
     return out
 
 
-_CAUSE_CUES = re.compile(r"原因|要因|一因|理由|引き金|きっかけ|から(?:く|来)る|によ|影響|引き起こ|誘発|招|もたら|関係|関与|ため|為|考えられ|これによ|その結果")
+_CAUSE_CUES = re.compile(r"原因|要因|一因|理由|引き金|きっかけ|から(?:く|来)る|によ[るりっ]|の影響|引き起こ|誘発|招|"
+                         r"もたら|関係し|関与|のため|の為|考えられる(?:疾患|病気)|これによ|その結果")
 _BACK_REFERENCE = re.compile(r"^\s*(?:[そこ]の(?:ため|為)|これ(?:に(?:より|よって))|その結果)")
 
 
@@ -520,19 +643,37 @@ def _may_state_a_cause(sentence: str, stems: tuple[str, ...]) -> bool:
 
 
 def _anchor(result: str, sentence: str, topic: str, section_text: str,
-            symptoms: list[Symptom]) -> Symptom | None:
+            symptoms: list[Symptom], ms: Sequence[Morpheme] | None = None,
+            section_terms: Callable[[], set[str]] | None = None) -> Symptom | None:
     """Which of the article's symptoms a causal sentence is about (None: something else).
 
     The caused text names it (by its head: 熱い for 背中が熱い), or, when the sentence does not
     say what is caused (or says it without a noun: 起こりやすい), the sentence, its section's
-    headings or its section's text do.
+    headings or its section's text do. ``ms`` (the sentence's morphemes) and ``section_terms``
+    spare analysing those texts again.
     """
-    names_something = bool(result) and any(
-        m.pos[0] == "名詞" and m.term and m.term not in LIGHT_WORDS
-        for m in get_analyzer().japanese.morphemes(result)
-    ) if result and has_japanese(result) else bool(result)
-    for text in ([result] if names_something else [sentence, topic, section_text]):
-        terms = set(phrase_key(text).split())
+    start = sentence.find(result) if result and ms is not None else -1
+    if start >= 0:
+        inside = [m for m in ms if start <= m.start < start + len(result)
+                  and m.term and m.term not in LIGHT_WORDS]
+        names_something = any(m.pos[0] == "名詞" for m in inside)
+        result_terms = lambda: {canonical_form(m.term) for m in inside}  # noqa: E731
+    else:
+        names_something = bool(result) and (not has_japanese(result) or any(
+            m.pos[0] == "名詞" and m.term and m.term not in LIGHT_WORDS
+            for m in get_analyzer().japanese.morphemes(result)))
+        result_terms = lambda: set(phrase_key(result).split())  # noqa: E731
+    if names_something:
+        candidates = [result_terms]
+    else:
+        sentence_terms = (
+            (lambda: {canonical_form(m.term) for m in ms if m.term}) if ms is not None
+            else (lambda: set(phrase_key(sentence).split()))
+        )
+        candidates = [sentence_terms, lambda: set(phrase_key(topic).split()),
+                      section_terms or (lambda: set(phrase_key(section_text).split()))]
+    for terms_of in candidates:
+        terms = terms_of()
         for symptom in symptoms:
             if symptom.head in terms:
                 return symptom

@@ -8,6 +8,7 @@ its family (熱さ and 熱く to 熱い; 痺れ and しびれ to 痺れ; synonym
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -212,12 +213,28 @@ def canonical_form(term: str) -> str:
     """One form for a word's family: its inflected and nominalized forms (熱さ, 熱 -> 熱い), its
     spellings, and the members of its synonym groups, joined across groups that share a word;
     a group's first member stands for all (the synonym file decides, so editors can)."""
+    now = time.monotonic()
+    if now - _CHECKED[0] < 1.0 and _FORMS_OF[0] is not None:  # the file was checked just now
+        form = _FORMS.get(term)
+        if form is not None:
+            return form
+    _CHECKED[0] = now
     synonyms = load_synonyms()
+    _FORMS_OF[0] = synonyms
     heads = _HEADS.get(id(synonyms))
     if heads is None or heads[0] is not synonyms:
         _HEADS.clear()
+        _FORMS.clear()
         heads = _HEADS[id(synonyms)] = (synonyms, _synonym_heads(synonyms))
-    return _canonical(term, id(synonyms))
+    form = _FORMS.get(term)
+    if form is None:
+        form = _FORMS[term] = _canonical(term, id(synonyms))
+    return form
+
+
+_FORMS: dict[str, str] = {}  # term -> its canonical form, for the current synonym file
+_CHECKED = [0.0]  # when the synonym file was last checked for changes
+_FORMS_OF: list[Synonyms | None] = [None]
 
 
 _HEADS: dict[int, tuple[Synonyms, dict[str, str]]] = {}

@@ -70,7 +70,12 @@ class RoleCues:
 def roles_path() -> Path:
     """``$KB_ROLES`` when set, else kb/data/roles.txt shipped with the package."""
     override = os.environ.get("KB_ROLES")
-    return Path(override) if override else Path(str(resources.files("kb") / "data" / "roles.txt"))
+    return Path(override) if override else _shipped_roles()
+
+
+@lru_cache(maxsize=1)
+def _shipped_roles() -> Path:
+    return Path(str(resources.files("kb") / "data" / "roles.txt"))
 
 
 def roles_fingerprint() -> str:

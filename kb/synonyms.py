@@ -8,6 +8,7 @@ inflections and scripts.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -37,6 +38,11 @@ def default_synonyms_path() -> Path:
     override = os.environ.get("KB_SYNONYMS")
     if override:
         return Path(override)
+    return _shipped()
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Path:
     return Path(str(resources.files("kb") / "data" / "synonyms.txt"))
 
 
@@ -67,12 +73,23 @@ def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
 
 def load_synonyms(path: str | Path | None = None) -> Synonyms:
     """Load a synonym file (the default one when ``path`` is None); cached until it changes."""
+    key = str(path) if path else os.environ.get("KB_SYNONYMS", "")
+    seen = _LAST_CHECK.get(key)
+    now = time.monotonic()
+    if seen is not None and now - seen[0] < _RECHECK_SECONDS:
+        return seen[1]  # checked for changes under a second ago (fact extraction asks often)
     path = Path(path) if path else default_synonyms_path()
     try:
         mtime = path.stat().st_mtime_ns
     except OSError as e:
         raise KbError(f"{path}: cannot read the synonym file ({e.strerror or e})") from e
-    return _load(str(path), mtime)
+    synonyms = _load(str(path), mtime)
+    _LAST_CHECK[key] = (now, synonyms)
+    return synonyms
+
+
+_RECHECK_SECONDS = 1.0
+_LAST_CHECK: dict[str, tuple[float, Synonyms]] = {}
 
 
 @lru_cache(maxsize=8)
