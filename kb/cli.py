@@ -105,7 +105,7 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quie
 @click.option("--site", help="Only articles of this site.")
 @click.option("--article", "article_id", help="Only this article (its id).")
 @click.option("--category", help="Only articles of this category.")
-@click.option("--kind", type=click.Choice(["section", "qa"]), help="Only this kind of unit.")
+@click.option("--kind", type=click.Choice(["section", "qa", "fact"]), help="Only this kind of unit.")
 @json_option
 def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
            site: str | None, article_id: str | None, category: str | None, kind: str | None,
@@ -131,7 +131,7 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         click.echo(f"No results for {query!r}.")
         return
     for n, hit in enumerate(result.hits, start=offset + 1):
-        label = "Q&A" if hit.kind == "qa" else hit.kind
+        label = {"qa": "Q&A"}.get(hit.kind, hit.kind)
         click.echo(click.style(f"{n}. {hit.heading}", bold=True) + f"  [{label}, {hit.score:.2f}]")
         click.echo(f"   {hit.article_title} ({hit.article_id})")
         click.echo(f"   {hit.snippet}")

@@ -19,7 +19,8 @@ import sqlite_utils
 
 from . import champions, store
 from .analysis import decode_spans
-from .roles import role_token
+from .phrases import canonical_form
+from .roles import TOKEN_PREFIX as ROLE_TOKEN_PREFIX, role_token
 from .query import Alternative, Group, Query, parse_query
 from .snippets import HTML_MARKER, escape, make_snippet
 from .synonyms import Synonyms
@@ -47,6 +48,9 @@ HEADING_BOOST = 0.5
 # How much more a section counts when its heading announces what the query asks for (a cause,
 # self-care, a department, a warning; see kb/roles.py).
 ROLE_BOOST = 1.0
+# Sections whose facts may join the hits, and how much of its section's score a fact gets.
+FACT_POOL = 30
+FACT_SHARE = 0.9
 # How much more the first section of an article counts than its last: articles answer their
 # title's question first and go into detail (or repeat themselves) further down.
 POSITION_PRIOR = 0.3
@@ -68,9 +72,13 @@ class Hit:
     anchor: str | None = None
     lang: str | None = None
     site: str | None = None
+    fact: dict[str, Any] | None = None  # for kind "fact": symptom, cause, relation…
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["fact"] is None:
+            del data["fact"]
+        return data
 
 
 @dataclass
@@ -117,7 +125,7 @@ def search(
         return result
     stats = _collection_stats(db, parsed)
     filters = {"lang": lang, "site": site, "article_id": article_id, "category": category,
-               "kind": kind}
+               "kind": kind if kind in ("section", "qa") else None}
     rows = None
     if not any(filters.values()):  # filters must apply before a limit: FTS5 does them
         rows = _champion_candidates(db, parsed, stats)
@@ -131,9 +139,57 @@ def search(
     head = max(offset + limit, PROXIMITY_POOL)
     ranked[:head] = sorted((_with_proximity(c, parsed) for c in ranked[:head]),
                            key=lambda c: -c.score)
+    if kind in (None, "fact"):
+        facts = _fact_candidates(db, parsed, ranked[:FACT_POOL])
+        ranked = facts if kind == "fact" else sorted(ranked + facts, key=lambda c: -c.score)
     result.total = len(ranked)
     result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
+
+
+@dataclass
+class _FactCandidate:
+    row: tuple  # a row of the query in _fact_candidates
+    score: float
+
+
+def _fact_candidates(db: sqlite_utils.Database, query: Query,
+                     pool: list[_Candidate]) -> list[_FactCandidate]:
+    """Facts of the symptom the query names, from the sections the query found.
+
+    A fact counts as much as its section did (a little less, by its confidence), so it stands
+    just below the text it comes from and never outranks it. The relation is what the query
+    asks for (何科: departments; 危ない: warnings) and causes when it asks for nothing.
+    """
+    if not pool:
+        return []
+    scores = {c.row[_ID]: c.score for c in pool}
+    words = {canonical_form(a.terms[0]) for g in query.groups if not _asks_for_role(g)
+             for a in g.alternatives[:1] if len(a.terms) == 1}
+    if not words:
+        return []
+    relations = query.roles or {"cause"}
+    marks = ", ".join("?" * len(scores))
+    rows = db.execute(
+        f"""select f.id, f.section_id, f.symptom, f.cause, f.relation, f.symptom_key,
+                   f.cause_key, f.confidence, f.evidence, f.cause_kind, f.certainty
+            from facts f where f.section_id in ({marks})""",
+        list(scores),
+    ).fetchall()
+    best: dict[tuple[str, str], _FactCandidate] = {}
+    for row in rows:
+        symptom = set(row[5].split())
+        if row[4] not in relations or not symptom or not (symptom <= words or words <= symptom):
+            continue
+        score = scores[row[1]] * FACT_SHARE * (row[7] or 0.5)
+        key = (row[4], row[6])
+        if key not in best or score > best[key].score:
+            best[key] = _FactCandidate(row, score)
+    return sorted(best.values(), key=lambda c: -c.score)
+
+
+def _asks_for_role(group: Group) -> bool:
+    return any(a.terms[0].startswith(ROLE_TOKEN_PREFIX) for a in group.alternatives)
 
 
 def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
@@ -455,12 +511,12 @@ def _near(a: set[str], b: set[str], sequence: list[str], window: int = 3) -> boo
     return False
 
 
-def _hits(db: sqlite_utils.Database, page: list[_Candidate], query: Query,
+def _hits(db: sqlite_utils.Database, page: list, query: Query,
           marker: tuple[str, str]) -> list[Hit]:
     """The page's hits, their rows read in one query."""
     if not page:
         return []
-    ids = [c.row[_ID] for c in page]
+    ids = list({c.row[1] if isinstance(c, _FactCandidate) else c.row[_ID] for c in page})
     rows = {
         row[0]: row
         for row in db.execute(
@@ -475,7 +531,25 @@ def _hits(db: sqlite_utils.Database, page: list[_Candidate], query: Query,
             ids,
         )
     }
-    return [_hit(rows[c.row[_ID]], c, query, marker) for c in page]
+    return [_fact_hit(rows[c.row[1]], c, marker) if isinstance(c, _FactCandidate)
+            else _hit(rows[c.row[_ID]], c, query, marker) for c in page]
+
+
+def _fact_hit(row: tuple, candidate: _FactCandidate, marker: tuple[str, str]) -> Hit:
+    """A fact as a hit: the section it comes from, its sentence, and the fact itself."""
+    _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = candidate.row
+    heading = row[10] if row[5] and row[10] else (row[2] or row[7])
+    label = {"cause": "原因", "self_care": "セルフケア", "department": "受診先",
+             "warning": "危険なサイン"}.get(relation, relation) if row[6] == "ja" else relation
+    snippet = (f"{escape(symptom, marker)} → {marker[0]}{escape(cause, marker)}{marker[1]}"
+               f" ({escape(label, marker)}) — {escape(evidence[:100], marker)}")
+    return Hit(
+        kind="fact", article_id=row[1], article_title=row[7], heading=heading, text=evidence,
+        snippet=snippet, score=round(candidate.score, 4), url=row[8], section_id=row[0],
+        anchor=row[4], lang=row[6], site=row[9],
+        fact={"symptom": symptom, "cause": cause, "relation": relation,
+              "cause_kind": cause_kind, "certainty": certainty},
+    )
 
 
 def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:

@@ -271,3 +271,41 @@ def test_cause_extraction_keeps_its_quality_on_the_gold_set():
 
     main = evaluate()["relations"]["main"]["cause"]
     assert main.precision >= 0.9 and main.recall >= 0.8, (main.wrong, main.missed)
+
+
+# --- facts as search hits ----------------------------------------------------------------------
+
+
+def test_facts_of_the_symptom_a_query_names_join_its_hits(db):
+    from kb.search import search
+
+    hits = search(db, "めまい 何科", limit=20).hits
+    facts = [h for h in hits if h.kind == "fact"]
+    assert facts and all(h.fact["relation"] == "department" for h in facts)
+    assert {"耳鼻咽喉科", "脳神経内科"} <= {h.fact["cause"] for h in facts}
+    for fact in facts:  # never above the section it comes from
+        section_rank = next(i for i, h in enumerate(hits)
+                            if h.kind != "fact" and h.section_id == fact.section_id)
+        assert section_rank < hits.index(fact)
+
+
+def test_a_bare_symptom_brings_its_causes_and_kind_filters_them(db):
+    from kb.search import search
+
+    causes = search(db, "手足のしびれ", kind="fact", limit=50).hits
+    assert causes and {h.kind for h in causes} == {"fact"}
+    assert {h.fact["relation"] for h in causes} == {"cause"}
+    assert "糖尿病" in {h.fact["cause"] for h in causes}
+    assert all(h.kind != "fact" for h in search(db, "手足のしびれ", kind="section").hits)
+    assert all(h.kind != "fact" for h in search(db, "背中が熱い", kind="qa").hits)
+
+
+def test_a_fact_hit_follows_the_json_contract(runner, built_db):
+    result = runner.invoke(cli, ["search", "めまい 危ない", "--db", str(built_db), "--json"])
+    hits = json.loads(result.stdout)["hits"]
+    facts = [h for h in hits if h["kind"] == "fact"]
+    assert facts
+    for hit in facts:
+        assert {"article_id", "article_title", "heading", "text", "snippet", "score", "url"} <= set(hit)
+        assert hit["fact"]["relation"] == "warning" and hit["fact"]["cause"] in hit["snippet"]
+    assert all("fact" not in h for h in hits if h["kind"] != "fact")

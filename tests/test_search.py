@@ -36,7 +36,7 @@ def test_search_json_contract(runner, built_db, query):
     assert doc["hits"], f"no hits for {query!r}"
     for hit in doc["hits"]:
         assert HIT_KEYS <= set(hit)
-        assert hit["kind"] in ("section", "qa")
+        assert hit["kind"] in ("section", "qa", "fact")
         assert isinstance(hit["score"], (int, float))
         assert all(isinstance(hit[k], str) for k in ("article_id", "article_title", "heading",
                                                      "text", "snippet"))
@@ -167,7 +167,7 @@ def test_any_string_is_a_valid_query(session_db, query):
     doc = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert doc["query"] == query
     for hit in doc["hits"]:
-        assert hit["kind"] in ("section", "qa")
+        assert hit["kind"] in ("section", "qa", "fact")
         assert isinstance(hit["snippet"], str) and isinstance(hit["score"], float)
 
 
@@ -261,7 +261,7 @@ def test_snippets_from_stored_places_match_snippets_from_analysis(db):
     compared = differ = 0
     for item in queries["queries"]:
         parsed = parse_query(item["query"])
-        for hit in search(db, item["query"]).hits:
+        for hit in search(db, item["query"], kind="section").hits + search(db, item["query"], kind="qa").hits:
             again = make_snippet(hit.text, parsed.forms(), parsed.readings())
             if again:
                 compared += 1
