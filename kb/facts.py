@@ -642,44 +642,6 @@ def _may_state_a_cause(sentence: str, stems: tuple[str, ...]) -> bool:
     return "で" in sentence and any(stem in sentence for stem in stems)
 
 
-def _anchor(result: str, sentence: str, topic: str, section_text: str,
-            symptoms: list[Symptom], ms: Sequence[Morpheme] | None = None,
-            section_terms: Callable[[], set[str]] | None = None) -> Symptom | None:
-    """Which of the article's symptoms a causal sentence is about (None: something else).
-
-    The caused text names it (by its head: 熱い for 背中が熱い), or, when the sentence does not
-    say what is caused (or says it without a noun: 起こりやすい), the sentence, its section's
-    headings or its section's text do. ``ms`` (the sentence's morphemes) and ``section_terms``
-    spare analysing those texts again.
-    """
-    start = sentence.find(result) if result and ms is not None else -1
-    if start >= 0:
-        inside = [m for m in ms if start <= m.start < start + len(result)
-                  and m.term and m.term not in LIGHT_WORDS]
-        names_something = any(m.pos[0] == "名詞" for m in inside)
-        result_terms = lambda: {canonical_form(m.term) for m in inside}  # noqa: E731
-    else:
-        names_something = bool(result) and (not has_japanese(result) or any(
-            m.pos[0] == "名詞" and m.term and m.term not in LIGHT_WORDS
-            for m in get_analyzer().japanese.morphemes(result)))
-        result_terms = lambda: set(phrase_key(result).split())  # noqa: E731
-    if names_something:
-        candidates = [result_terms]
-    else:
-        sentence_terms = (
-            (lambda: {canonical_form(m.term) for m in ms if m.term}) if ms is not None
-            else (lambda: set(phrase_key(sentence).split()))
-        )
-        candidates = [sentence_terms, lambda: set(phrase_key(topic).split()),
-                      section_terms or (lambda: set(phrase_key(section_text).split()))]
-    for terms_of in candidates:
-        terms = terms_of()
-        for symptom in symptoms:
-            if symptom.head in terms:
-                return symptom
-    return None
-
-
 def _anaphoric(phrase: Phrase, ms: Sequence[Morpheme]) -> bool:
     """その乱れ, この変化: the phrase points back at something said before; it names nothing."""
     first = phrase.morphemes[0]
@@ -901,13 +863,21 @@ _EN_STOP = re.compile(r"^(?:the|a|an|your|my|this|that|these|those|it|which|what
 def _sentence_facts_en(section: Section, symptoms: list[Symptom]) -> list[Fact]:
     facts: list[Fact] = []
     topic = f"{' '.join(section.path)} {section.heading}"
+
+    def section_terms() -> set[str]:
+        return set(phrase_key(section.text).split())
+
     for m in _SENTENCE.finditer(section.text):
         sentence = m.group()
         if _QUESTION.search(sentence.strip()) or _NEGATION.search(sentence):
             continue
         for pattern, name in _EN_PATTERNS:
             for found in pattern.finditer(sentence):
-                symptom = _anchor(found.group("result"), sentence, topic, section.text, symptoms)
+                result = found.group("result")
+                reading = _Reading((), result, name, False, bool(result.strip()),
+                                   frozenset(phrase_key(result).split()),
+                                   frozenset(phrase_key(sentence).split()))
+                symptom = _anchor_reading(reading, topic, section_terms, symptoms)
                 if symptom is None:
                     continue
                 listed = found.group("cause").strip()
