@@ -289,12 +289,12 @@ def _family(term: str) -> set[str]:
     stems = [term]
     if len(term) >= 2 and term[-1] in "さみ感":
         stems.append(term[:-1])
-        if term[-1] == "感":
-            family.add(term[:-1])
     for stem in stems:
         adjective = _adjective_of(stem)
         if adjective:
             family.add(adjective)
+            if stem != term:  # 熱感 -> 熱 (only when 熱 is an adjective's stem: not 交感 -> 交)
+                family.add(stem)
     return family
 
 

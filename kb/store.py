@@ -21,7 +21,7 @@ from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -114,6 +114,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["qa"].create_index(["section_id"])
     db["facts"].create_index(["article_id"])
     db["facts"].create_index(["symptom_key", "relation"])
+    db["facts"].create_index(["section_id"])  # search reads the facts of the sections it found
     create_views(db)
     db["articles"].create_index(["path"], unique=True)
     for table, columns in (("sections_fts", SECTION_FTS_COLUMNS), ("qa_fts", QA_FTS_COLUMNS)):

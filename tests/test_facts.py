@@ -43,6 +43,11 @@ def test_wordings_of_one_cause_or_symptom_meet(a, b):
     assert phrase_key(a) == phrase_key(b)
 
 
+def test_a_noun_in_kan_keeps_its_word_unless_it_is_the_feeling_of_an_adjective():
+    assert "交感" in phrase_key("交感神経").split()  # sympathetic, not a feeling of 交
+    assert phrase_key("熱感") == phrase_key("熱い")
+
+
 @pytest.mark.parametrize("a, b", [("背中が熱い", "背中が痛い"), ("首が熱い", "手が熱い")])
 def test_different_symptoms_keep_different_keys(a, b):
     assert phrase_key(a) != phrase_key(b)
