@@ -5,11 +5,10 @@ Clinic articles say it in two ways, and both are read:
 - **Structure.** The title names the symptom (背中が熱いのは…); a heading announces a role
   (kb/roles.py: 考えられる3つの病気, セルフケア, 何科, すぐに救急車を呼ぶべき…) and the headings or
   list items under it name one cause, remedy, department or warning sign each.
-- **Sentences.** Cue patterns over SudachiPy morphemes, matched on dictionary forms:
-  XがYの原因, Yの原因はX, Yの原因としてX, Xが原因でY, XによるY / XによってY, Xの影響でY,
-  XがYを引き起こす / 誘発する, Xが関係している, Xのため(に) (not the purpose Vるために),
-  そのため / このため (the previous sentence), and XでY (weak). Negated statements (ではない,
-  無関係) and questions are left out; 可能性 / 考えられる mark a cause as suggested.
+- **Sentences.** Cue patterns over SudachiPy morphemes (kb/cause_patterns.py). This module
+  decides which symptom a match is about (or whether it is a cause of one of its causes),
+  leaves out negated statements (ではない, 無関係) and questions, and marks a cause suggested
+  when the sentence hedges (可能性, 考えられる).
 
 Every fact keeps its source (section, the sentence or heading, the character span), how it was
 found (method, pattern) and a confidence. Facts an editor lists in the front matter are added as
@@ -18,25 +17,22 @@ written (``curated``); ``exclude:`` there drops extracted ones.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .analysis import Morpheme, MorphemeSource, get_analyzer
+from .cause_kinds import cause_kind, data_file
+from .cause_patterns import BACK_REFERENCE, anaphoric, find_causes, may_state_a_cause
 from .language import has_japanese
 from .model import Article, Fact, Section
 from .phrases import (
-    LIGHT_WORDS, Phrase, canonical_form, examples_before, list_after, noun_phrase_after,
-    noun_phrase_before, phrase_key, split_coordination,
+    LIGHT_WORDS, Phrase, canonical_form, examples_before, noun_phrase_after, noun_phrase_before,
+    phrase_key, split_coordination,
 )
-from .roles import RoleCues, load_cues, load_role_cues
+from .roles import load_role_cues
 
-CAUSE_KINDS = ("disease", "lifestyle", "mechanism", "condition")
 # How sure each way of finding a fact is (a suggested cause counts a little less).
 CONFIDENCE = {"structure": 0.9, "pattern": 0.85, "weak": 0.5, "curated": 1.0}
 SUGGESTED = 0.9
@@ -54,52 +50,14 @@ _NOT_A_NEGATION = re.compile(r"(?:なければ|ねば|否定でき|少なく|珍
 _QUESTION = re.compile(r"(?:か|の)?[?？]\s*$|ですか。?$|でしょうか。?$")
 _NUMBERING = re.compile(r"^\s*(?:[0-9０-９]+[.．、)）]|[①-⑳]|Q[0-9０-９]*[.．:：]?)\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+・]|[0-9]+[.)])\s+(.+)$")
-# Words that say *when* or *for whom*, not *why*: 人によって, 場合によって.
-_NOT_CAUSES = frozenset("人 場合 時 個人 個人差 年齢 状況 季節 日 程度 部位 種類 方法 目的 検査 治療 "
-                        "自宅 家 病院 医療機関 今回 今日 今 最近 中 間 前 後 一方 他 全身 体 身体 説明".split())
 # めまいの*種類*と原因: what a title says it covers about the symptom, not the symptom
 _ASPECTS = frozenset("種類 原因 症状 特徴 対処 対処法 対策 治し方 治療 見分け方 正体 理由 仕組み 予防".split())
-_CAUSE_NOUNS = frozenset("原因 要因 一因 引き金 理由".split())
 # A department: a run of kanji ending in 科 that no other kanji follows (内科, 脳神経内科; not 科学)
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fff々]+科(?![\u4e00-\u9fff々])")
 _GENERIC_DEPARTMENTS = frozenset("診療科 何科 科 専門科 各科 該当科".split())
 # A cause made only of these says nothing (特定の病気, 何らかの疾患).
 _VAGUE = frozenset("病気 疾患 特定 何らか 様々 色々 他 原因 要因 不調 症状 問題 異常 影響 一つ 1 つ "
                    "体 身体 部分 部位 場合 こと 事 もの 物 記事 今回".split())
-_DEMONSTRATIVES = frozenset("その この あの これ それ あれ これら それら こうした そうした こういう そういう 同様 同じ".split())
-
-
-def cause_kinds_path() -> Path:
-    """``$KB_CAUSE_KINDS`` when set, else kb/data/cause_kinds.txt shipped with the package."""
-    override = os.environ.get("KB_CAUSE_KINDS")
-    return Path(override) if override else _shipped("cause_kinds.txt")
-
-
-@lru_cache(maxsize=8)
-def _shipped(name: str) -> Path:
-    return Path(str(resources.files("kb") / "data" / name))
-
-
-def load_cause_kinds() -> RoleCues:
-    """The cue words of each kind of cause."""
-    return load_cues(cause_kinds_path(), CAUSE_KINDS[:-1], "cause kinds file")
-
-
-def cause_kind(cause: str) -> str:
-    """disease, lifestyle, mechanism or condition (the default), from the cause's words."""
-    cues = load_cause_kinds()
-    cache = _KINDS.get(id(cues))
-    if cache is None or cache[0] is not cues:  # a new object when the file changes
-        _KINDS.clear()
-        cache = _KINDS[id(cues)] = (cues, {})
-    kind = cache[1].get(cause)
-    if kind is None:
-        found = cues.roles([t.term for t in get_analyzer().tokens(cause)])
-        kind = cache[1][cause] = next((k for k in CAUSE_KINDS if k in found), "condition")
-    return kind
-
-
-_KINDS: dict[int, tuple[RoleCues, dict[str, str]]] = {}
 
 
 # --- the article's symptom ------------------------------------------------------------------
@@ -322,7 +280,7 @@ def _named_by_heading(role: str, heading: str, section: Section, symptom: Sympto
     if _NEGATION.search(heading):
         return []  # 体温上昇とは無関係: says what it is not
     ms = get_analyzer().japanese.morphemes(heading)
-    found = _sentence_causes(ms, heading)
+    found = find_causes(ms, heading)
     phrases = [f.cause for f in found] if found else []
     for item in found:
         # 悪い姿勢による*血行不良*, ストレスの蓄積で*交感神経*が過剰に働いている: under a cause
@@ -411,7 +369,7 @@ def _english_departments(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def _department_names() -> list[str]:
-    path = _shipped("departments.txt")
+    path = data_file("departments.txt")
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
@@ -425,15 +383,6 @@ def _sentence_around(text: str, start: int, end: int) -> tuple[str, tuple[int, i
 
 
 # --- from sentences --------------------------------------------------------------------------
-
-
-@dataclass
-class _Found:
-    cause: Phrase
-    result: str  # the text said to be caused ("" when the sentence does not say)
-    pattern: str
-    weak: bool = False
-    previous: bool = False  # the cause stands in the previous sentence (そのため, これにより)
 
 
 @dataclass
@@ -483,10 +432,10 @@ def _sentence_facts(section: Section, symptoms: list[Symptom], japanese: bool,
         for m in _SENTENCE.finditer(text):
             sentence = m.group()
             before_span, previous_span = previous_span, m.span()
-            if _QUESTION.search(sentence.strip()) or not _may_state_a_cause(sentence, stems):
+            if _QUESTION.search(sentence.strip()) or not may_state_a_cause(sentence, stems):
                 continue  # analysing only sentences with a cue keeps the build fast
             before = text[before_span[0] : before_span[1]]
-            back = bool(_BACK_REFERENCE.match(sentence)) and bool(before)
+            back = bool(BACK_REFERENCE.match(sentence)) and bool(before)
             readings = _read_sentence(
                 sentence, before if back else "",
                 lambda: morphemes_of(source, m.start(), m.end(), text),
@@ -537,9 +486,9 @@ def _read_sentence(sentence: str, before: str, morphemes: Callable[[], list[Morp
     ms = morphemes()
     previous = previous_morphemes() if before else []
     readings = []
-    for item in _sentence_causes(ms, sentence, previous, before):
+    for item in find_causes(ms, sentence, previous, before):
         own = previous if item.previous else ms
-        if not item.previous and _anaphoric(item.cause, ms):
+        if not item.previous and anaphoric(item.cause, ms):
             continue
         tail = sentence[item.cause.end :] if not item.previous else sentence
         if (_NEGATION.search(tail[:40]) or _NEGATION.search(item.result)
@@ -620,11 +569,6 @@ def _chained(pending: list[_Pending], facts: list[Fact], symptom: Symptom) -> li
     return out
 
 
-_CAUSE_CUES = re.compile(r"原因|要因|一因|理由|引き金|きっかけ|から(?:く|来)る|によ[るりっ]|の影響|引き起こ|誘発|招|"
-                         r"もたら|関係し|関与|のため|の為|考えられる(?:疾患|病気)|これによ|その結果")
-_BACK_REFERENCE = re.compile(r"^\s*(?:[そこ]の(?:ため|為)|これ(?:に(?:より|よって))|その結果)")
-
-
 def _symptom_stems(symptoms: list[Symptom]) -> tuple[str, ...]:
     """Short pieces of the symptoms as written (背中, 熱 for 背中が熱い): a sentence with none of
     them is not worth reading for the weak XでY."""
@@ -634,219 +578,6 @@ def _symptom_stems(symptoms: list[Symptom]) -> tuple[str, ...]:
             if token.term not in LIGHT_WORDS:
                 stems.add(token.surface[:2] if len(token.surface) > 2 else token.surface[:1])
     return tuple(sorted(stems))
-
-
-def _may_state_a_cause(sentence: str, stems: tuple[str, ...]) -> bool:
-    if _CAUSE_CUES.search(sentence):
-        return True
-    return "で" in sentence and any(stem in sentence for stem in stems)
-
-
-def _anaphoric(phrase: Phrase, ms: Sequence[Morpheme]) -> bool:
-    """その乱れ, この変化: the phrase points back at something said before; it names nothing."""
-    first = phrase.morphemes[0]
-    index = next((i for i, m in enumerate(ms) if m.start == first.start), 0)
-    return index > 0 and ms[index - 1].surface in _DEMONSTRATIVES
-
-
-def _event_of(ms: Sequence[Morpheme], text: str) -> Phrase | None:
-    """What a sentence says happened, as a noun phrase: its first subject, with the verbal noun
-    that follows it (血管が拡張し -> 血管の拡張; エストロゲンの減少は… -> エストロゲンの減少)."""
-    for i, m in enumerate(ms):
-        if m.surface in ("が", "は") and m.pos[0] == "助詞":
-            subject = noun_phrase_before(ms, i, text)
-            if subject is None:
-                continue
-            j = i + 1
-            while j < len(ms) and ms[j].surface == "、":
-                j += 1
-            if (j + 1 < len(ms) and ms[j].pos[0] == "名詞" and "サ変可能" in ms[j].pos[2]
-                    and ms[j + 1].normalized_form == "為る"):
-                return Phrase(f"{subject.text}の{ms[j].surface}", 0, 0, subject.morphemes + (ms[j],))
-            return subject
-    return None
-
-
-def _subject_before(ms: Sequence[Morpheme], end: int, text: str) -> Phrase | None:
-    """The noun phrase marked as subject (が, は, も) closest before morpheme ``end``."""
-    for i in range(end - 1, -1, -1):
-        if ms[i].surface in ("が", "は", "も") and ms[i].pos[0] == "助詞":
-            phrase = noun_phrase_before(ms, i, text)
-            if phrase is not None:
-                return phrase
-    return None
-
-
-def _text_between(ms: Sequence[Morpheme], start: int, end: int, text: str) -> str:
-    if start >= end or start >= len(ms):
-        return ""
-    return text[ms[start].start : ms[min(end, len(ms)) - 1].end]
-
-
-def _sentence_causes(ms: Sequence[Morpheme], text: str, previous: Sequence[Morpheme] = (),
-                     previous_text: str = "") -> list[_Found]:
-    """Every cause pattern that matches a sentence."""
-    found: list[_Found] = []
-    for k, m in enumerate(ms):
-        form = m.normalized_form
-        nxt = ms[k + 1].surface if k + 1 < len(ms) else ""
-        if form in _CAUSE_NOUNS and m.pos[0] == "名詞":
-            found += _cause_noun(ms, k, text, nxt)
-        elif (form in ("疾患", "病気", "病") and nxt == "と" and k + 2 < len(ms)
-              and ms[k + 2].normalized_form == "為る"
-              and any(x.dictionary_form == "考える" for x in ms[max(0, k - 3) : k])):
-            # 考えられる疾患としては、X や Y…
-            found += [_Found(c, "", "考えられる疾患としてX") for c in list_after(ms, _after_toshite(ms, k), text)]
-        elif form in ("切っ掛け", "きっかけ") and k > 0 and ms[k - 1].surface in ("を", "が"):
-            cause = noun_phrase_before(ms, k - 1, text)
-            if cause:
-                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "XをきっかけにY"))
-        elif m.dictionary_form in ("来る", "くる") and k > 0 and ms[k - 1].surface == "から":
-            cause = noun_phrase_before(ms, k - 1, text)
-            if cause and not _is_time(cause):
-                found.append(_Found(cause, "", "XからくるY"))
-        elif (m.dictionary_form in ("よる", "因る") and k == 2 and ms[0].surface == "これ"
-              and ms[1].surface == "に" and previous):
-            cause = _event_of(previous, previous_text)  # これにより
-            if cause:
-                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "これによりY",
-                                    weak=True, previous=True))
-        elif m.dictionary_form in ("よる", "因る") and k > 0 and ms[k - 1].surface == "に":
-            cause = noun_phrase_before(ms, k - 1, text)
-            if cause and cause.text not in _NOT_CAUSES and not _is_time(cause):
-                result = (noun_phrase_after(ms, k + 1, text) if m.surface == "よる" else None)
-                found.append(_Found(cause, result.text if result else _text_between(ms, k + 1, len(ms), text),
-                                    "XによるY" if m.surface == "よる" else "XによってY"))
-        elif form == "影響" and k > 0 and ms[k - 1].surface == "の" and nxt in ("で", "により", "に", "を"):
-            cause = noun_phrase_before(ms, k - 1, text)
-            if cause:
-                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "Xの影響でY"))
-        elif form in ("引き起こす", "誘発", "招く", "もたらす") or (
-            form == "起こす" and k > 0 and ms[k - 1].surface == "を"
-        ):
-            found += _causing_verb(ms, k, text)
-        elif form in ("関係", "関与") and nxt in ("し", "する", "して", "しています"):
-            cause = _subject_before(ms, k, text)
-            if cause:
-                topic = noun_phrase_before(ms, _index_of(ms, "は", k), text) if _index_of(ms, "は", k) else None
-                found.append(_Found(cause, topic.text if topic and topic != cause else "", "Xが関係している"))
-        elif form == "為" and m.surface in ("ため", "為") and k > 0:
-            before = ms[k - 1]
-            if before.surface == "の" and before.pos[0] == "助詞":
-                cause = noun_phrase_before(ms, k - 1, text)
-                if cause:
-                    found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "Xのため"))
-            elif k == 1 and before.surface in ("その", "この") and previous:  # そのため
-                cause = _event_of(previous, previous_text)
-                if cause:
-                    found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "そのため",
-                                        weak=True, previous=True))
-        elif (m.surface == "で" and m.pos[0] == "助詞" and m.pos[1] == "格助詞" and k > 0
-              and (nxt not in ("は", "も", "の") or (nxt == "は" and _names_disease(ms, k, text)))):
-            # では / でも / での say where, not why; but 胃炎では… says what a disease does
-            cause = noun_phrase_before(ms, k, text)
-            if (cause and cause.text not in _NOT_CAUSES and not _is_time(cause) and not found
-                    and not _is_place(cause) and cause_kind(cause.text) != "condition"):
-                # XでY is weak: only for an X that names a disease, a habit or a mechanism
-                # (皮膚表面や内部で… says where)
-                found.append(_Found(cause, _text_between(ms, k + 1, len(ms), text), "XでY", weak=True))
-    return found
-
-
-def _index_of(ms: Sequence[Morpheme], surface: str, before: int) -> int:
-    for i in range(before):
-        if ms[i].surface == surface and ms[i].pos[0] == "助詞":
-            return i
-    return 0
-
-
-def _names_disease(ms: Sequence[Morpheme], k: int, text: str) -> bool:
-    phrase = noun_phrase_before(ms, k, text)
-    return phrase is not None and cause_kind(phrase.text) == "disease"
-
-
-def _is_place(phrase: Phrase) -> bool:
-    """整形外科や内科で相談: where, not why."""
-    terms = [m.term for m in phrase.morphemes if m.term]
-    return "department" in load_role_cues().roles(terms) or phrase.text.endswith(("院", "科"))
-
-
-def _is_time(phrase: Phrase) -> bool:
-    return any(m.pos[1] in ("数詞",) or m.pos[2] == "助数詞可能" or m.normalized_form in _NOT_CAUSES
-               for m in phrase.morphemes[-1:])
-
-
-def _cause_noun(ms: Sequence[Morpheme], k: int, text: str, nxt: str) -> list[_Found]:
-    """原因 / 要因 / 理由 as the pivot: XがYの原因, Yの原因はX, Yの原因としてX, Xが原因でY."""
-    before_noun = k - 1
-    while before_noun >= 0 and ms[before_noun].surface in ("主な", "一番の", "大きな", "の", "最大の"):
-        before_noun -= 1
-    result = text[: ms[before_noun].end] if before_noun >= 0 else ""
-    after = k + 1
-    if nxt == "は":
-        # Yの原因は X: X after は; Y before 原因
-        cause = noun_phrase_after(ms, _skip_commas(ms, after + 1), text)
-        return [_Found(cause, result, "Yの原因はX")] if cause else []
-    if nxt == "と" and k + 2 < len(ms) and ms[k + 2].normalized_form == "為る":
-        # Yの原因として(は) X(、Z…)が挙げられる
-        return [_Found(c, result, "Yの原因としてX") for c in list_after(ms, _after_toshite(ms, k), text)]
-    after_next = ms[k + 2].normalized_form if k + 2 < len(ms) else ""
-    if nxt not in _PREDICATE_AFTER_CAUSE or (
-        nxt in ("と", "に") and after_next not in ("成る", "考える", "言う", "為る", "見る", "思う")
-    ):
-        return []  # 原因から考えられる…, 原因について: the word is not what the sentence asserts
-    subject = _subject_before(ms, k, text)
-    if subject is None:
-        return []
-    if nxt == "で" and not (k + 2 < len(ms) and ms[k + 2].dictionary_form == "ある"):
-        return [_Found(subject, _text_between(ms, after + 1, len(ms), text), "Xが原因でY")]
-    # XがYの原因(だ / となる / になる / の一つ): Y between the subject's particle and 原因
-    between = text[subject.end : ms[before_noun].end] if before_noun >= 0 else ""
-    return [_Found(subject, re.sub(r"^[がはも、\s]+", "", between), "XがYの原因")]
-
-
-# What may follow 原因 when a sentence says X is the cause: だ, です, で, と(なる), に(なる), の(一つ),
-# も, や, end of sentence.
-_PREDICATE_AFTER_CAUSE = frozenset(("", "だ", "です", "で", "と", "に", "の", "も", "。", "である", "か",
-                                    "でし", "だっ", "かも"))
-
-
-def _after_toshite(ms: Sequence[Morpheme], k: int) -> int:
-    """The morpheme after 〜として(は) that follows morpheme k."""
-    i = k + 3  # と し て
-    if i < len(ms) and ms[i].surface == "て":
-        i += 1
-    return i
-
-
-def _skip_commas(ms: Sequence[Morpheme], i: int) -> int:
-    while i < len(ms) and ms[i].surface in ("、", ",", "，"):
-        i += 1
-    return i
-
-
-def _causing_verb(ms: Sequence[Morpheme], k: int, text: str) -> list[_Found]:
-    """XがYを引き起こす / 誘発する, and the passive YがXで(によって)引き起こされる."""
-    tail = "".join(m.surface for m in ms[k + 1 : k + 4])
-    passive = bool(re.match(r"(?:さ)?れ|(?:さ)?せ", tail)) or "され" in tail
-    if passive:
-        for i in range(k - 1, -1, -1):
-            if ms[i].surface == "で" or (ms[i].surface == "に" and i + 1 < k and ms[i + 1].dictionary_form == "よる"):
-                cause = noun_phrase_before(ms, i, text)
-                if cause:
-                    subject = _subject_before(ms, i, text)
-                    return [_Found(cause, subject.text if subject else "", "YがXで誘発される")]
-        return []
-    cause = _subject_before(ms, k, text)
-    if cause is None:
-        return []
-    result = ""
-    for i in range(k - 1, -1, -1):
-        if ms[i].surface == "を":
-            phrase = noun_phrase_before(ms, i, text)
-            result = phrase.text if phrase else ""
-            break
-    return [_Found(cause, result, "XがYを引き起こす")]
 
 
 # --- English sentences -----------------------------------------------------------------------

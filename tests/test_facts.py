@@ -8,7 +8,8 @@ import pytest
 
 from kb.build import build_index
 from kb.cli import cli
-from kb.facts import article_symptoms, cause_kind, extract_facts
+from kb.cause_kinds import cause_kind
+from kb.facts import article_symptoms, extract_facts
 from kb.markdown import parse_article
 from kb.phrases import phrase_key
 from kb.store import open_db
