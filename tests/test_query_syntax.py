@@ -12,7 +12,7 @@ from kb.cli import cli
 from kb.errors import KbError
 from kb.query import MAX_QUERY_CHARS, parse_query
 from kb.search import search
-from kb.synonyms import load_synonyms, parse_synonyms
+from kb.synonyms import parse_synonyms
 
 from helpers import write_article
 
@@ -124,12 +124,6 @@ def test_a_synonym_member_with_no_word_is_an_error_naming_the_line(tmp_path):
     with pytest.raises(KbError) as info:
         parse_synonyms("首, うなじ\n\nを, の\n", "synonyms.txt")
     assert "synonyms.txt:3" in str(info.value)
-
-
-def test_a_missing_synonym_file_is_a_clear_error(tmp_path):
-    with pytest.raises(KbError) as info:
-        load_synonyms(tmp_path / "missing.txt")
-    assert "missing.txt" in str(info.value)
 
 
 # --- normalization ---------------------------------------------------------------------------

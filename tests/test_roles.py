@@ -7,7 +7,8 @@ import pytest
 from kb.build import build_index
 from kb.errors import KbError
 from kb.query import parse_query
-from kb.roles import load_role_cues, parse_role_cues, role_of_token, role_token
+from kb.roles import load_cues, load_role_cues, parse_role_cues, role_of_token, role_token
+from kb.synonyms import load_synonyms
 from kb.search import search
 from kb.store import open_db
 
@@ -124,9 +125,12 @@ def test_a_cue_with_no_word_is_an_error_naming_the_line():
     assert "roles.txt:1" in str(info.value) and "'の'" in str(info.value)
 
 
-def test_a_missing_role_file_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("load", [load_role_cues, load_synonyms,
+                                  lambda path: load_cues(path, ("disease",), "cause kinds file")],
+                         ids=["roles", "synonyms", "cause kinds"])
+def test_a_missing_rule_file_is_a_clear_error(tmp_path, load):
     with pytest.raises(KbError) as info:
-        load_role_cues(tmp_path / "missing.txt")
+        load(tmp_path / "missing.txt")
     assert "missing.txt" in str(info.value)
 
 
