@@ -1,0 +1,192 @@
+"""Duplicate and boilerplate content: copies and light rewrites across and within articles.
+
+Units are sections and their paragraphs. Three kinds are found:
+
+- ``exact``: the same text once width, punctuation and white space are normalized;
+- ``near``: a light rewrite (sentences reordered, one dropped or added, words swapped, a clinic's
+  name changed, kana for kanji). Units are compared on shingles of SudachiPy-normalized words
+  (kb/minhash.py finds candidates with MinHash and LSH), and every candidate is verified with the
+  exact Jaccard similarity and containment of its shingle sets, so reported scores are true;
+- ``boilerplate``: a block found in ``min_articles`` or more articles (booking and shop blocks),
+  reported once as a cluster with all its places.
+
+Text copied to many places is one cluster, not n² pairs.
+
+This module holds the detection; storing its results with the index and the editors' commands
+build on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .analysis import get_analyzer
+from .minhash import MinHasher, bands_for, hash_shingles, lsh_candidates, shingles
+from .model import Article
+
+NEAR_THRESHOLD = 0.5  # Jaccard of shingles: below this two texts are not a light rewrite
+CONTAINMENT_THRESHOLD = 0.8  # a shorter text mostly inside a longer one: a partial copy
+MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs say too little to count as a copy
+MIN_SHINGLES = 5
+SHINGLE_SIZE = 3
+BOILERPLATE_ARTICLES = 3
+
+_PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+@dataclass
+class Unit:
+    """A section or one of its paragraphs, with what comparing it needs."""
+
+    article_id: str
+    position: int  # the section's position in its article
+    paragraph: int | None  # None for a whole section
+    heading: str
+    text: str
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "section" if self.paragraph is None else "paragraph"
+
+    def contains(self, other: "Unit") -> bool:
+        """A section holds its own paragraphs (they are not copies of it)."""
+        return (self.article_id == other.article_id and self.position == other.position
+                and self.paragraph is None and other.paragraph is not None)
+
+
+@dataclass
+class Match:
+    """Two units that share text, how much, and which text."""
+
+    kind: str  # exact, near
+    similarity: float  # Jaccard of shingles (1.0 for exact)
+    containment: float  # share of the smaller unit's shingles found in the other
+    a: Unit
+    b: Unit
+    shared: str
+
+
+@dataclass
+class Cluster:
+    """Text found in several places: its members, and whether it is boilerplate."""
+
+    kind: str  # exact, near, boilerplate
+    members: list[Unit]
+    similarity: float
+
+    @property
+    def articles(self) -> set[str]:
+        return {m.article_id for m in self.members}
+
+
+def normalized(text: str) -> str:
+    """Text for exact comparison: width folded, lower case, no punctuation or white space."""
+    return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def units_of(article: Article) -> list[Unit]:
+    """An article's sections and paragraphs, with their analyzed words."""
+    analyzer = get_analyzer()
+    units = []
+    for section in article.sections:
+        if not section.text.strip():
+            continue
+        units.append(Unit(article.id, section.position, None, section.heading, section.text,
+                          analyzer.terms(section.text, article.lang)))
+        paragraphs = [p for p in _PARAGRAPH.split(section.text) if p.strip()]
+        if len(paragraphs) > 1:
+            for n, paragraph in enumerate(paragraphs):
+                if len(paragraph.strip()) >= MIN_PARAGRAPH_CHARS:
+                    units.append(Unit(article.id, section.position, n, section.heading,
+                                      paragraph.strip(), analyzer.terms(paragraph, article.lang)))
+    return units
+
+
+def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
+                 hasher: MinHasher | None = None) -> list[Match]:
+    """Exact and near pairs among units, verified; a section and its own paragraphs are not
+    compared, nor units of one article's same section."""
+    matches: list[Match] = []
+    by_text: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        key = hashlib.blake2b(normalized(unit.text).encode(), digest_size=16).hexdigest()
+        by_text.setdefault(key, []).append(index)
+    exact_pairs = set()
+    for members in by_text.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if not _related(units[a], units[b]):
+                    exact_pairs.add((a, b))
+                    matches.append(Match("exact", 1.0, 1.0, units[a], units[b], units[a].text))
+    hasher = hasher or MinHasher()
+    sets = [shingles(u.terms, SHINGLE_SIZE) for u in units]
+    signatures = [hasher.signature(hash_shingles(s)) for s in sets]
+    bands, rows = bands_for(min(threshold, 0.9), hasher.permutations)
+    for a, b in sorted(lsh_candidates(signatures, bands, rows)):
+        if (a, b) in exact_pairs or _related(units[a], units[b]):
+            continue
+        if len(sets[a]) < MIN_SHINGLES or len(sets[b]) < MIN_SHINGLES:
+            continue
+        common = sets[a] & sets[b]
+        jaccard = len(common) / len(sets[a] | sets[b])
+        containment = len(common) / min(len(sets[a]), len(sets[b]))
+        if jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+            matches.append(Match("near", round(jaccard, 4), round(containment, 4), units[a],
+                                 units[b], _shared_text(units[a], common)))
+    return sorted(matches, key=lambda m: (-m.similarity, -m.containment))
+
+
+def clusters(matches: Iterable[Match], min_articles: int = BOILERPLATE_ARTICLES) -> list[Cluster]:
+    """Units linked by matches, grouped; a group in ``min_articles`` articles or more is
+    boilerplate."""
+    parent: dict[int, int] = {}
+    units: dict[int, Unit] = {}
+    best: dict[int, float] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links = list(matches)
+    for match in links:
+        units[id(match.a)], units[id(match.b)] = match.a, match.b
+        ra, rb = find(id(match.a)), find(id(match.b))
+        if ra != rb:
+            parent[rb] = ra
+    groups: dict[int, list[Unit]] = {}
+    for key, unit in units.items():
+        groups.setdefault(find(key), []).append(unit)
+    for match in links:
+        root = find(id(match.a))
+        best[root] = min(best.get(root, 1.0), match.similarity)
+    out = []
+    for root, members in groups.items():
+        kinds = {m.kind for m in links if find(id(m.a)) == root}
+        kind = "exact" if kinds == {"exact"} else "near"
+        cluster = Cluster(kind, sorted(members, key=lambda u: (u.article_id, u.position, u.paragraph or -1)),
+                          best.get(root, 1.0))
+        if len(cluster.articles) >= min_articles:
+            cluster.kind = "boilerplate"
+        out.append(cluster)
+    return sorted(out, key=lambda c: (-len(c.members), -c.similarity))
+
+
+def _related(a: Unit, b: Unit) -> bool:
+    return a.contains(b) or b.contains(a) or (
+        a.article_id == b.article_id and a.position == b.position)
+
+
+def _shared_text(unit: Unit, common: set[str]) -> str:
+    """The sentences of a unit that hold the shared shingles (what the other one repeats)."""
+    sentences = [s for s in re.split(r"(?<=[。！？!?])", unit.text) if s.strip()]
+    analyzer = get_analyzer()
+    kept = [s for s in sentences if shingles(analyzer.terms(s), SHINGLE_SIZE) & common]
+    return "".join(kept).strip() or unit.text

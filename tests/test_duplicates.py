@@ -1,0 +1,104 @@
+"""Duplicates: exact copies, light rewrites, boilerplate clusters, and what is not a copy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.duplicates import Unit, clusters, find_matches, normalized
+from kb.minhash import MinHasher, bands_for, hash_shingles, shingles
+from kb.analysis import get_analyzer
+
+ORIGINAL = ("背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
+            "自律神経は体温調節や血流をコントロールする役割を担っています。"
+            "ストレスや不規則な生活が続くとこのバランスが崩れ、交感神経が過剰に働きやすくなります。"
+            "その結果、筋肉が緊張して血行が悪くなり、背中が熱くなるという感覚が生じるのです。"
+            "当院ではこうした症状に対して鍼灸治療を行っています。")
+
+REWRITES = {
+    "reordered": ("自律神経は体温調節や血流をコントロールする役割を担っています。"
+                  "背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
+                  "ストレスや不規則な生活が続くとこのバランスが崩れ、交感神経が過剰に働きやすくなります。"
+                  "その結果、筋肉が緊張して血行が悪くなり、背中が熱くなるという感覚が生じるのです。"
+                  "当院ではこうした症状に対して鍼灸治療を行っています。"),
+    "sentence dropped": ("背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
+                         "自律神経は体温調節や血流をコントロールする役割を担っています。"
+                         "ストレスや不規則な生活が続くとこのバランスが崩れ、交感神経が過剰に働きやすくなります。"
+                         "その結果、筋肉が緊張して血行が悪くなり、背中が熱くなるという感覚が生じるのです。"),
+    "words swapped": ("背中が熱く感じる主な要因として、自律神経の乱れが挙げられる。"
+                      "自律神経は体温調節や血流をコントロールする役割を担っている。"
+                      "ストレスや不規則な生活が続くとこのバランスが崩れ、とくに交感神経が過剰に働きやすくなる。"
+                      "その結果、筋肉が緊張して血行が悪くなり、背中が熱くなるという感覚が生じるのである。"
+                      "当院ではこうした症状に対して鍼灸治療を行っている。"),
+    "clinic renamed, kana for kanji": (
+        "背中が熱く感じる主な理由として、自律神経のみだれが挙げられます。"
+        "自律神経は体温調節や血流をコントロールする役割を担っています。"
+        "ストレスや不規則な生活が続くとこのバランスが崩れ、交感神経が過剰にはたらきやすくなります。"
+        "その結果、筋肉が緊張して血行が悪くなり、背中が熱くなるという感覚が生じるのです。"
+        "さくら整骨院ではこうした症状に対して鍼灸治療を行っています。"),
+}
+
+INDEPENDENT = ("交感神経は、体を活動的にする神経で、緊張や興奮したときに強く働きます。"
+               "一方の副交感神経は、眠っているときや食後にくつろいでいるときに優位になります。"
+               "この二つがシーソーのように切り替わることで、心拍や血圧、汗の量が整えられています。"
+               "夜更かしが続くと切り替えがうまくいかず、寝つきが悪くなることもあります。")
+
+
+def unit(article: str, text: str, position: int = 1) -> Unit:
+    return Unit(article, position, None, "見出し", text, get_analyzer().terms(text))
+
+
+def test_normalized_text_ignores_width_punctuation_and_space():
+    assert normalized("ｾﾅｶが、熱い！ ") == normalized("セナカが熱い")
+
+
+def test_an_exact_copy_is_exact():
+    matches = find_matches([unit("a", ORIGINAL), unit("b", ORIGINAL.replace("。", "。 "))])
+    assert [(m.kind, m.similarity) for m in matches] == [("exact", 1.0)]
+
+
+@pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
+def test_a_light_rewrite_is_a_near_copy_with_its_true_score(rewrite):
+    matches = find_matches([unit("a", ORIGINAL), unit("b", rewrite)])
+    assert len(matches) == 1 and matches[0].kind == "near"
+    a, b = (shingles(get_analyzer().terms(t)) for t in (ORIGINAL, rewrite))
+    assert matches[0].similarity == round(len(a & b) / len(a | b), 4)  # verified, not estimated
+    assert matches[0].similarity >= 0.5 or matches[0].containment >= 0.8
+
+
+def test_two_texts_written_independently_on_one_topic_are_not_copies():
+    assert find_matches([unit("a", ORIGINAL), unit("b", INDEPENDENT)]) == []
+
+
+def test_a_block_in_three_articles_is_one_boilerplate_cluster():
+    block = ("ご予約はお電話またはLINEで承っております。受付時間は平日9時から19時、土曜は17時までです。"
+             "日曜・祝日は休診となります。駐車場は院の裏に3台分ございます。")
+    units = [unit(a, block, position=9) for a in ("a", "b", "c", "d")]
+    units += [unit("a", ORIGINAL), unit("b", INDEPENDENT)]
+    found = clusters(find_matches(units))
+    assert len(found) == 1
+    assert found[0].kind == "boilerplate" and found[0].articles == {"a", "b", "c", "d"}
+
+
+def test_a_copy_in_two_articles_is_a_pair_not_boilerplate():
+    found = clusters(find_matches([unit("a", ORIGINAL), unit("b", REWRITES["reordered"])]))
+    assert [c.kind for c in found] == ["near"] and len(found[0].members) == 2
+
+
+def test_minhash_estimates_jaccard():
+    hasher = MinHasher(permutations=256)
+    a = {f"w{i}" for i in range(100)}
+    b = {f"w{i}" for i in range(50, 150)}  # Jaccard 1/3
+    sa, sb = (hasher.signature(hash_shingles(s)) for s in (a, b))
+    estimate = float(np.mean(sa == sb))
+    assert abs(estimate - 1 / 3) < 0.1
+
+
+def test_bands_find_pairs_above_the_threshold_and_few_far_below_it():
+    bands, rows = bands_for(0.5, 128)
+    assert bands * rows == 128
+
+    def candidate(jaccard: float) -> float:
+        return 1 - (1 - jaccard**rows) ** bands
+
+    assert candidate(0.6) >= 0.95 and candidate(0.25) <= 0.2
