@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import champions, roles, store
+from . import champions, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
@@ -46,6 +46,7 @@ class BuildReport:
     removed: int = 0
     full: bool = False
     seconds: float = 0.0
+    duplicates: int = 0  # matches between sections and paragraphs (see kb/duplicate_store.py)
     errors: list[str] = field(default_factory=list)
 
 
@@ -102,6 +103,8 @@ def build_index(
             store.set_automerge(db, 0)  # no merging while a new index fills; optimize() at the end
         try:
             _update(db, articles_dir, files, report, workers, progress, report.full)
+            if report.analyzed or report.removed or report.full:
+                report.duplicates = duplicate_store.update_duplicates(db)
             store.set_meta(
                 db,
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

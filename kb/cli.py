@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
@@ -14,7 +14,10 @@ import click
 from . import store
 from .analysis import get_analyzer
 from .build import build_index
+from .duplicate_store import check_draft, list_duplicates
+from .duplicates import units_of
 from .errors import KbError
+from .markdown import parse_article_file
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
 from .symptoms import find_facts
@@ -180,6 +183,78 @@ def facts(symptom: str | None, db_path: str, relation: str | None, article_id: s
             click.echo(f"  {r.symptom} → {r.cause}{detail}")
             click.echo(f"      {r.article_id} › {r.heading or r.article_title}: {r.evidence[:80]}")
         click.echo()
+
+
+@cli.command()
+@db_option
+@click.option("--min-similarity", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Only matches at least this similar (Jaccard of word shingles).")
+@click.option("--article", "article_id", help="Only matches that involve this article.")
+@click.option("--kind", type=click.Choice(["exact", "near", "boilerplate"]), help="Only this kind.")
+@json_option
+def duplicates(db_path: str, min_similarity: float, article_id: str | None, kind: str | None,
+               as_json: bool) -> None:
+    """Copies and light rewrites among sections and paragraphs.
+
+    Exact copies, near copies (light rewrites) and boilerplate (a block found in 3 or more
+    articles, listed once with all its places), most similar first.
+    """
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            rows = list_duplicates(db, min_similarity=min_similarity, article_id=article_id, kind=kind)
+        finally:
+            db.close()
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("No duplicates.")
+        return
+    for row in rows:
+        places = row.get("places") or [row["a"], row["b"]]
+        click.echo(click.style(f"{row['kind']}  similarity {row['similarity']:.2f}"
+                               f"  contained {row['containment']:.2f}  {len(places)} places", bold=True))
+        for place in places:
+            where = f"¶{place['paragraph'] + 1}" if place["paragraph"] is not None else "section"
+            click.echo(f"  {place['article_id']} › {place['heading']} ({where})")
+        click.echo(f"  shared: {row['shared'][:100]}")
+        click.echo()
+
+
+@cli.command()
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Report sections and paragraphs at least this similar (or 80% contained).")
+@json_option
+def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
+    """Which published sections and paragraphs a draft repeats.
+
+    Before publishing DRAFT (a Markdown article): what it repeats, how much and where. Exits
+    with status 1 when anything is at or above the threshold (for an editor's CI).
+    """
+    with kb_errors():
+        article = parse_article_file(Path(draft), Path(draft).parent)
+        db = store.open_db(db_path)
+        try:
+            found = check_draft(db, units_of(article), threshold)
+        finally:
+            db.close()
+    if as_json:
+        echo_json(found)
+    elif not found:
+        click.echo(f"{draft}: repeats nothing published.")
+    else:
+        for f in found:
+            published = f["published"]
+            where = f"¶{published['paragraph'] + 1}" if published["paragraph"] is not None else "section"
+            click.echo(click.style(f"{f['kind']} {f['similarity']:.2f} (contained {f['containment']:.2f})", bold=True)
+                       + f"  draft › {f['draft']['heading'] or '(introduction)'}")
+            click.echo(f"  repeats {published['article_id']} › {published['heading']} ({where})")
+            click.echo(f"  {f['draft']['text'][:100]}")
+    if found:
+        sys.exit(1)
 
 
 @cli.command()

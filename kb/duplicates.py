@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .analysis import get_analyzer
-from .minhash import MinHasher, bands_for, hash_shingles, lsh_candidates, shingles
+from .minhash import MinHasher, bands_for, lsh_candidates, shingle_hashes
 from .model import Article
 
 NEAR_THRESHOLD = 0.5  # Jaccard of shingles: below this two texts are not a light rewrite
@@ -125,8 +125,9 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
                     exact_pairs.add((a, b))
                     matches.append(Match("exact", 1.0, 1.0, units[a], units[b], units[a].text))
     hasher = hasher or MinHasher()
-    sets = [shingles(u.terms, SHINGLE_SIZE) for u in units]
-    signatures = [hasher.signature(hash_shingles(s)) for s in sets]
+    hashes = [shingle_hashes(u.terms, SHINGLE_SIZE) for u in units]
+    sets = [set(h.tolist()) for h in hashes]
+    signatures = [hasher.signature(h) for h in hashes]
     bands, rows = bands_for(min(threshold, 0.9), hasher.permutations)
     for a, b in sorted(lsh_candidates(signatures, bands, rows)):
         if (a, b) in exact_pairs or _related(units[a], units[b]):
@@ -184,9 +185,10 @@ def _related(a: Unit, b: Unit) -> bool:
         a.article_id == b.article_id and a.position == b.position)
 
 
-def _shared_text(unit: Unit, common: set[str]) -> str:
+def _shared_text(unit: Unit, common: set[int]) -> str:
     """The sentences of a unit that hold the shared shingles (what the other one repeats)."""
     sentences = [s for s in re.split(r"(?<=[。！？!?])", unit.text) if s.strip()]
     analyzer = get_analyzer()
-    kept = [s for s in sentences if shingles(analyzer.terms(s), SHINGLE_SIZE) & common]
+    kept = [s for s in sentences
+            if set(shingle_hashes(analyzer.terms(s), SHINGLE_SIZE).tolist()) & common]
     return "".join(kept).strip() or unit.text

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -24,19 +24,47 @@ _PRIME = np.uint64((1 << 61) - 1)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
-def shingles(terms: Sequence[str], k: int = 3) -> set[str]:
-    """The runs of ``k`` consecutive terms (the whole text when it is shorter)."""
-    if len(terms) < k:
-        return {" ".join(terms)} if terms else set()
-    return {" ".join(terms[i : i + k]) for i in range(len(terms) - k + 1)}
+_TERM_IDS: dict[str, int] = {}
+# Odd 64-bit multipliers that mix the k term hashes of a shingle into one (wrapping arithmetic).
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+                dtype=np.uint64)
 
 
-def hash_shingles(items: Iterable[str]) -> np.ndarray:
-    """Stable 32-bit hashes of shingles (the same in every process, unlike ``hash``)."""
-    return np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=4).digest(), "little") for s in items),
-        dtype=np.uint64,
-    )
+def shingle_hashes(terms: Sequence[str], k: int = 3) -> np.ndarray:
+    """The distinct hashes of a text's shingles (runs of ``k`` terms), computed for all of them
+    at once: each term is hashed once per process (stably, unlike ``hash``) and a shingle's hash
+    mixes its terms' hashes. The same as hashing the joined shingle text, without joining."""
+    return hashes_of_ids(term_ids(terms), k)
+
+
+def term_ids(terms: Sequence[str]) -> np.ndarray:
+    """Each term's stable 64-bit hash (cached per process)."""
+    return np.fromiter((_term_id(t) for t in terms), dtype=np.uint64, count=len(terms))
+
+
+def hashes_of_ids(ids: np.ndarray, k: int = 3) -> np.ndarray:
+    """:func:`shingle_hashes` from term hashes (a slice of a longer text's: no hashing again)."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.uint64)
+    if len(ids) < k:
+        windows = [ids]
+        k = len(ids)
+    else:
+        windows = [ids[i : len(ids) - k + 1 + i] for i in range(k)]
+    with np.errstate(over="ignore"):
+        mixed = windows[0] * _MIX[0]
+        for i in range(1, k):
+            mixed = mixed + windows[i] * _MIX[i]
+    return np.unique(mixed >> np.uint64(32))  # the well-mixed high half, 32 bits like a signature
+
+
+def _term_id(term: str) -> int:
+    value = _TERM_IDS.get(term)
+    if value is None:
+        value = int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+        if len(_TERM_IDS) < 2_000_000:
+            _TERM_IDS[term] = value
+    return value
 
 
 @dataclass(frozen=True)
@@ -59,18 +87,63 @@ class MinHasher:
         return (values & _MASK32).min(axis=0)
 
 
-def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int) -> set[tuple[int, int]]:
-    """Pairs of indexes whose signatures agree on at least one whole band."""
+def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
+    """The signatures of many shingle-hash sets at once (one row each, uint32), computed a chunk
+    of shingles at a time with ``np.minimum.reduceat`` instead of one numpy call per set."""
+    out = np.full((len(sets), hasher.permutations), 0xFFFFFFFF, dtype=np.uint64)
+    if not sets:
+        return out.astype(np.uint32)
+    lengths = np.array([len(s) for s in sets])
+    flat = np.concatenate([np.asarray(s, dtype=np.uint64) for s in sets]) if lengths.sum() else np.zeros(0, np.uint64)
+    owners = np.repeat(np.arange(len(sets)), lengths)
+    for start in range(0, len(flat), chunk):
+        part, who = flat[start : start + chunk], owners[start : start + chunk]
+        values = ((np.outer(part & _MASK32, hasher._a) + hasher._b) % _PRIME) & _MASK32
+        firsts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+        mins = np.minimum.reduceat(values, firsts, axis=0)
+        rows = who[firsts]
+        out[rows] = np.minimum(out[rows], mins)
+    return out.astype(np.uint32)
+
+
+def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
+                   star: bool = False) -> set[tuple[int, int]]:
+    """Pairs of indexes whose signatures agree on at least one whole band.
+
+    With ``star``, a bucket of n signatures gives n - 1 pairs (each with the bucket's first)
+    instead of all n(n-1)/2: enough to group a text copied to many places, in linear time.
+    """
     pairs: set[tuple[int, int]] = set()
+    if len(signatures) < 2:
+        return pairs
+    matrix = np.asarray(signatures, dtype=np.uint64)
     for band in range(bands):
-        buckets: dict[bytes, list[int]] = defaultdict(list)
-        start = band * rows
-        for index, signature in enumerate(signatures):
-            buckets[signature[start : start + rows].tobytes()].append(index)
-        for members in buckets.values():
-            if len(members) > 1:
-                for i, a in enumerate(members):
-                    for b in members[i + 1 :]:
+        # one 64-bit key per signature and band, mixed from its rows; equal keys sort together
+        with np.errstate(over="ignore"):
+            keys = np.zeros(len(matrix), dtype=np.uint64)
+            for column in range(band * rows, band * rows + rows):
+                keys = keys * np.uint64(0x100000001B3) + matrix[:, column]
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for first, last in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
+            members = order[first:last].tolist()
+            block = matrix[members, band * rows : band * rows + rows]
+            if not (block == block[0]).all():  # a key collision: group by the rows themselves
+                groups: dict[bytes, list[int]] = defaultdict(list)
+                for m in members:
+                    groups[matrix[m, band * rows : band * rows + rows].tobytes()].append(m)
+                buckets = [g for g in groups.values() if len(g) > 1]
+            else:
+                buckets = [members]
+            for bucket in buckets:
+                bucket.sort()
+                if star:
+                    pairs.update((bucket[0], b) for b in bucket[1:])
+                    continue
+                for i, a in enumerate(bucket):
+                    for b in bucket[i + 1 :]:
                         pairs.add((a, b))
     return pairs
 

@@ -48,6 +48,8 @@ HEADING_BOOST = 0.5
 # How much more a section counts when its heading announces what the query asks for (a cause,
 # self-care, a department, a warning; see kb/roles.py).
 ROLE_BOOST = 1.0
+# A boilerplate section (kb/duplicate_store.py) keeps this share of its score: below content.
+BOILERPLATE_SHARE = 0.01
 # Sections whose facts may join the hits, and how much of its section's score a fact gets.
 FACT_POOL = 30
 FACT_SHARE = 0.9
@@ -208,7 +210,7 @@ def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
 
 
 # Columns of a candidate row (see _candidates); the FTS columns follow in store's order.
-_ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _REL_POS, _FTS = range(7)
+_ID, _IS_QA, _LANG, _TEXT_LEN, _CHILDREN, _REL_POS, _BOILERPLATE, _FTS = range(8)
 
 
 def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats) -> list[tuple] | None:
@@ -260,10 +262,11 @@ def _champion_candidates(db: sqlite_utils.Database, query: Query, stats: _Stats)
             first_scores[section_id] = first_scores.get(section_id, 0.0) - rank
     ranked_ids = sorted(first_scores, key=first_scores.__getitem__, reverse=True)
     filtering = bool(query.excluded) or any(g.required for g in query.groups)
-    rows = _candidate_rows(db, ranked_ids[: CHAMPION_POOL * (3 if filtering else 1)])
+    rows = _candidate_rows(db, ranked_ids[: CHAMPION_POOL * (3 if filtering else 2)])
     rows = [r for r in rows if _keeps(r, query)]
     order = {section_id: n for n, section_id in enumerate(ranked_ids)}
-    return sorted(rows, key=lambda r: order[r[_ID]])[:CHAMPION_POOL]
+    # boilerplate would only be ranked last: content fills the pool first
+    return sorted(rows, key=lambda r: (r[_BOILERPLATE], order[r[_ID]]))[:CHAMPION_POOL]
 
 
 def _keeps(row: tuple, query: Query) -> bool:
@@ -291,7 +294,7 @@ def _candidate_rows(db: sqlite_utils.Database, ids: list[int]) -> list[tuple]:
     return db.execute(
         f"""
         select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
-               s.position * 1.0 / a.section_count,
+               s.position * 1.0 / a.section_count, s.boilerplate,
                f.heading, f.body, f.context, f.alts, f.readings
         from sections s
         join sections_fts f on f.rowid = s.id
@@ -329,7 +332,7 @@ def _candidates(db: sqlite_utils.Database, expression: str, filters: dict) -> li
     return db.execute(
         f"""
         select s.id, s.is_qa, s.lang, length(coalesce(q.answer, s.text)), s.child_count,
-               s.position * 1.0 / a.section_count,
+               s.position * 1.0 / a.section_count, s.boilerplate,
                f.heading, f.body, f.context, f.alts, f.readings
         from ({top}) as top
         join sections s on s.id = top.id
@@ -426,6 +429,8 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     score *= 1 + POSITION_PRIOR * (1 - (row[_REL_POS] or 0))
     if query.roles:
         score *= 1 + ROLE_BOOST * _role_match(query.roles, counts[0], counts[2])
+    if row[_BOILERPLATE]:
+        score *= BOILERPLATE_SHARE  # a booking or shop block repeated on many pages: last
     same_lang = (row[_LANG] or query.lang) == query.lang
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable

@@ -15,13 +15,13 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from . import champions
+from . import champions, duplicate_store
 from .analysis import IndexedText, analyzer_fingerprint
 from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
 
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -85,10 +85,11 @@ def create_schema(db: sqlite_utils.Database) -> None:
         {
             "id": int, "article_id": str, "position": int, "level": int, "heading": str,
             "heading_path": str, "text": str, "markdown": str, "line": int, "anchor": str,
-            "is_qa": int, "child_count": int, "lang": str,
+            "is_qa": int, "child_count": int, "lang": str, "boilerplate": int,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id")],
+        defaults={"boilerplate": 0},
     )
     db["qa"].create(
         {
@@ -129,6 +130,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("section_id", "sections", "id")],
     )
     champions.create_table(db)
+    duplicate_store.create_tables(db)
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
     set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=index_fingerprint())
@@ -207,6 +209,7 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
     conn.execute(
         "delete from qa_fts where rowid in (select id from qa where article_id = ?)", [article_id]
     )
+    duplicate_store.delete_article(db, article_id)
     for table in ("facts", "qa", "sections", "articles"):
         key = "id" if table == "articles" else "article_id"
         conn.execute(f"delete from [{table}] where [{key}] = ?", [article_id])

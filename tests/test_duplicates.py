@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kb.duplicates import Unit, clusters, find_matches, normalized
-from kb.minhash import MinHasher, bands_for, hash_shingles, shingles
+from kb.minhash import MinHasher, bands_for, shingle_hashes
 from kb.analysis import get_analyzer
 
 ORIGINAL = ("背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
@@ -61,7 +61,7 @@ def test_an_exact_copy_is_exact():
 def test_a_light_rewrite_is_a_near_copy_with_its_true_score(rewrite):
     matches = find_matches([unit("a", ORIGINAL), unit("b", rewrite)])
     assert len(matches) == 1 and matches[0].kind == "near"
-    a, b = (shingles(get_analyzer().terms(t)) for t in (ORIGINAL, rewrite))
+    a, b = (set(shingle_hashes(get_analyzer().terms(t)).tolist()) for t in (ORIGINAL, rewrite))
     assert matches[0].similarity == round(len(a & b) / len(a | b), 4)  # verified, not estimated
     assert matches[0].similarity >= 0.5 or matches[0].containment >= 0.8
 
@@ -87,9 +87,9 @@ def test_a_copy_in_two_articles_is_a_pair_not_boilerplate():
 
 def test_minhash_estimates_jaccard():
     hasher = MinHasher(permutations=256)
-    a = {f"w{i}" for i in range(100)}
-    b = {f"w{i}" for i in range(50, 150)}  # Jaccard 1/3
-    sa, sb = (hasher.signature(hash_shingles(s)) for s in (a, b))
+    a = [f"w{i}" for i in range(100)]
+    b = [f"w{i}" for i in range(50, 150)]  # Jaccard 1/3
+    sa, sb = (hasher.signature(shingle_hashes(s, k=1)) for s in (a, b))
     estimate = float(np.mean(sa == sb))
     assert abs(estimate - 1 / 3) < 0.1
 
@@ -102,3 +102,22 @@ def test_bands_find_pairs_above_the_threshold_and_few_far_below_it():
         return 1 - (1 - jaccard**rows) ** bands
 
     assert candidate(0.6) >= 0.95 and candidate(0.25) <= 0.2
+
+
+def test_signatures_of_many_sets_equal_one_at_a_time():
+    from kb.minhash import signatures_of
+
+    hasher = MinHasher()
+    sets = [shingle_hashes(get_analyzer().terms(t)) for t in (ORIGINAL, INDEPENDENT, "", "短い")]
+    together = signatures_of(hasher, sets, chunk=7)  # small chunks: sets cut across chunks
+    for signature, items in zip(together, sets):
+        assert (signature == hasher.signature(items).astype(np.uint32)).all()
+
+
+def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
+    from kb.minhash import lsh_candidates
+
+    same = np.arange(128, dtype=np.uint32)
+    signatures = [same.copy() for _ in range(50)]
+    assert len(lsh_candidates(signatures, 32, 4)) == 50 * 49 // 2
+    assert lsh_candidates(signatures, 32, 4, star=True) == {(0, b) for b in range(1, 50)}

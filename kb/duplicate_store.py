@@ -1,0 +1,413 @@
+"""Duplicates with the index: units read from the database, results written back to it.
+
+A build calls :func:`update_duplicates` once its articles are written. Each section and each of
+its paragraphs is a unit; its words come from the index (the section's terms and where each
+stands, so nothing is analyzed again). A unit's MinHash signature and normalized-text hash are
+kept in ``dup_signatures`` and made only for new or changed articles; candidates are then found
+over all signatures and verified with exact shingle sets, and the ``duplicates``,
+``duplicate_clusters`` and ``duplicate_places`` tables are written afresh. Sections that are
+boilerplate get ``sections.boilerplate = 1`` (search ranks them below content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import sqlite_utils
+
+from .analysis import decode_spans
+from .duplicates import (
+    BOILERPLATE_ARTICLES, CONTAINMENT_THRESHOLD, MIN_PARAGRAPH_CHARS, MIN_SHINGLES,
+    NEAR_THRESHOLD, SHINGLE_SIZE, normalized,
+)
+from .minhash import (
+    MinHasher, bands_for, hashes_of_ids, lsh_candidates, shingle_hashes, signatures_of, term_ids,
+)
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_HASHER = MinHasher()
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """The duplicate tables of an empty database."""
+    db.execute(
+        "create table dup_signatures (unit text primary key, article_id text not null, "
+        "section_id integer not null, paragraph integer, start integer, end integer, "
+        "text_hash text, shingles integer, signature blob)"
+    )
+    db.execute("create index dup_signatures_article on dup_signatures (article_id)")
+    db["duplicate_clusters"].create(
+        {"id": int, "kind": str, "places": int, "articles": int, "similarity": float,
+         "sample": str}, pk="id")
+    db["duplicates"].create(
+        {"id": int, "kind": str, "similarity": float, "containment": float,
+         "a_article_id": str, "a_section_id": int, "a_paragraph": int,
+         "b_article_id": str, "b_section_id": int, "b_paragraph": int,
+         "shared": str, "cluster_id": int},
+        pk="id",
+        foreign_keys=[("a_article_id", "articles", "id"), ("b_article_id", "articles", "id"),
+                      ("a_section_id", "sections", "id"), ("b_section_id", "sections", "id"),
+                      ("cluster_id", "duplicate_clusters", "id")],
+    )
+    db["duplicates"].create_index(["a_article_id"])
+    db["duplicates"].create_index(["b_article_id"])
+    db["duplicate_places"].create(
+        {"cluster_id": int, "article_id": str, "section_id": int, "paragraph": int},
+        foreign_keys=[("cluster_id", "duplicate_clusters", "id"), ("article_id", "articles", "id"),
+                      ("section_id", "sections", "id")],
+    )
+    db["duplicate_places"].create_index(["article_id"])
+
+
+def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
+    """Forget an article's signatures (its duplicates are rewritten by the next update)."""
+    db.conn.execute("delete from dup_signatures where article_id = ?", [article_id])
+
+
+@dataclass
+class StoredUnit:
+    key: str
+    article_id: str
+    section_id: int
+    paragraph: int | None
+    start: int
+    end: int
+    text_hash: str
+    signature: np.ndarray
+    shingle_count: int
+
+
+def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHOLD,
+                      min_articles: int = BOILERPLATE_ARTICLES) -> int:
+    """Sign new units, find and verify matches among all, rewrite the result tables; returns
+    the number of matches."""
+    fresh = _sign_new_units(db)
+    units = _load_units(db)
+    matches = _matches(db, units, threshold, fresh)
+    _write(db, units, matches, min_articles)
+    return len(matches)
+
+
+def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
+    """Sign the units of articles that have no signatures yet; returns their shingle hashes
+    (verification reuses them instead of computing them again)."""
+    rows = db.execute(
+        """select s.id, s.article_id, s.text, f.body, t.spans from sections s
+           join sections_fts f on f.rowid = s.id
+           left join term_spans t on t.section_id = s.id
+           where s.article_id not in (select distinct article_id from dup_signatures)
+             and length(trim(s.text)) > 0"""
+    ).fetchall()
+    out, sets = [], []
+    for section_id, article_id, text, body, blob in rows:
+        terms = (body or "").split()
+        ids = term_ids(terms)
+        starts = [s for s, _ in decode_spans(blob)] if blob else []
+        for paragraph, start, end in _unit_ranges(text):
+            if paragraph is None:
+                unit_ids = ids
+            elif len(starts) == len(terms):
+                unit_ids = ids[bisect_left(starts, start) : bisect_left(starts, end)]
+            else:
+                unit_ids = ids[:0]
+            items = hashes_of_ids(unit_ids, SHINGLE_SIZE)
+            sets.append(items)
+            digest = hashlib.blake2b(normalized(text[start:end]).encode(), digest_size=12).hexdigest()
+            out.append((f"{section_id}:{'' if paragraph is None else paragraph}", article_id,
+                        section_id, paragraph, start, end, digest, len(items)))
+    signatures = signatures_of(_HASHER, sets)  # all at once: numpy does the loops
+    db.conn.executemany(
+        "insert or replace into dup_signatures values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, signature.tobytes()) for row, signature in zip(out, signatures)],
+    )
+    return {row[0]: items for row, items in zip(out, sets)}
+
+
+def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
+    """The section (paragraph None) and, when it has several, each paragraph long enough."""
+    ranges: list[tuple[int | None, int, int]] = [(None, 0, len(text))]
+    pieces, start = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        pieces.append((start, m.start()))
+        start = m.end()
+    pieces.append((start, len(text)))
+    pieces = [(a, b) for a, b in pieces if text[a:b].strip()]
+    if len(pieces) > 1:
+        ranges += [(n, a, b) for n, (a, b) in enumerate(pieces) if len(text[a:b].strip()) >= MIN_PARAGRAPH_CHARS]
+    return ranges
+
+
+def _terms_between(terms: list[str], spans: list[tuple[int, int]], start: int, end: int) -> list[str]:
+    """The terms that stand in text[start:end] (spans are in order: two binary searches)."""
+    if len(spans) != len(terms):
+        return []
+    starts = [s for s, _ in spans]
+    return terms[bisect_left(starts, start) : bisect_left(starts, end)]
+
+
+def _load_units(db: sqlite_utils.Database) -> list[StoredUnit]:
+    return [
+        StoredUnit(key, article_id, section_id, paragraph, start, end, text_hash,
+                   np.frombuffer(blob, dtype=np.uint32), count)
+        for key, article_id, section_id, paragraph, start, end, text_hash, count, blob in db.execute(
+            "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
+            "signature from dup_signatures order by unit"
+        )
+    ]
+
+
+@dataclass
+class _Match:
+    kind: str
+    similarity: float
+    containment: float
+    a: int
+    b: int
+    shared: str
+
+
+def _related(a: StoredUnit, b: StoredUnit) -> bool:
+    """A section and its own paragraphs, or two pieces of one section, are not copies."""
+    return a.section_id == b.section_id
+
+
+def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: float,
+             known: dict[str, np.ndarray] | None = None) -> list[_Match]:
+    matches: list[_Match] = []
+    by_hash: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        by_hash.setdefault(unit.text_hash, []).append(index)
+    # Text copied to many places is one group: each copy is linked once (to the first, or to
+    # any member already grouped), not to every other copy.
+    parent = list(range(len(units)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def link(a: int, b: int) -> None:
+        parent[find(b)] = find(a)
+
+    for members in by_hash.values():
+        first = members[0]
+        for b in members[1:]:
+            if not _related(units[first], units[b]) and find(first) != find(b):
+                link(first, b)
+                matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
+    bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
+    candidates = lsh_candidates([u.signature for u in units], bands, rows, star=True)
+    texts = _Texts(db, known)
+    for a, b in sorted(candidates):
+        ua, ub = units[a], units[b]
+        if find(a) == find(b) or _related(ua, ub) or min(ua.shingle_count, ub.shingle_count) < MIN_SHINGLES:
+            continue
+        sa, sb = texts.shingles(ua), texts.shingles(ub)
+        common = sa & sb
+        if not common:
+            continue
+        jaccard = len(common) / len(sa | sb)
+        containment = len(common) / min(len(sa), len(sb))
+        if jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+            link(a, b)
+            matches.append(_Match("near", round(jaccard, 4), round(containment, 4), a, b, ""))
+    for match in matches:
+        match.shared = texts.text(units[match.a])
+    return matches
+
+
+class _Texts:
+    """Section texts and terms read once each, for verifying candidates."""
+
+    def __init__(self, db: sqlite_utils.Database, known: dict[str, np.ndarray] | None = None) -> None:
+        self.db = db
+        self.known = known or {}  # unit -> shingle hashes already computed
+        self.cache: dict[int, tuple[str, list[str], list[tuple[int, int]]]] = {}
+        self.sets: dict[str, set[int]] = {}  # unit -> its shingle hashes
+
+    def section(self, section_id: int) -> tuple[str, list[str], list[tuple[int, int]]]:
+        if section_id not in self.cache:
+            text, body, blob = self.db.execute(
+                "select s.text, f.body, t.spans from sections s join sections_fts f on f.rowid = s.id "
+                "left join term_spans t on t.section_id = s.id where s.id = ?", [section_id]
+            ).fetchone()
+            self.cache[section_id] = (text, (body or "").split(), decode_spans(blob))
+        return self.cache[section_id]
+
+    def text(self, unit: StoredUnit) -> str:
+        return self.section(unit.section_id)[0][unit.start : unit.end].strip()
+
+    def shingles(self, unit: StoredUnit) -> set[int]:
+        found = self.sets.get(unit.key)
+        if found is None and unit.key in self.known:
+            found = self.sets[unit.key] = set(self.known[unit.key].tolist())
+        if found is None:
+            _, terms, spans = self.section(unit.section_id)
+            if unit.paragraph is not None:
+                terms = _terms_between(terms, spans, unit.start, unit.end)
+            found = self.sets[unit.key] = set(shingle_hashes(terms, SHINGLE_SIZE).tolist())
+        return found
+
+
+def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
+           min_articles: int) -> None:
+    conn = db.conn
+    for table in ("duplicates", "duplicate_places", "duplicate_clusters"):
+        conn.execute(f"delete from {table}")
+    conn.execute("update sections set boilerplate = 0 where boilerplate")
+    parent = list(range(len(units)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for match in matches:
+        ra, rb = find(match.a), find(match.b)
+        if ra != rb:
+            parent[rb] = ra
+    groups: dict[int, set[int]] = {}
+    links_of: dict[int, list[_Match]] = {}
+    for match in matches:
+        root = find(match.a)
+        groups.setdefault(root, set()).update((match.a, match.b))
+        links_of.setdefault(root, []).append(match)
+    cluster_of: dict[int, int] = {}
+    boilerplate_sections: set[int] = set()
+    for cluster_id, (root, member_set) in enumerate(sorted(groups.items()), start=1):
+        cluster_of[root] = cluster_id
+        members = sorted(member_set)
+        links = links_of[root]
+        articles = {units[i].article_id for i in members}
+        kind = ("boilerplate" if len(articles) >= min_articles
+                else "exact" if all(m.kind == "exact" for m in links) else "near")
+        similarity = min(m.similarity for m in links)
+        sample = links[0].shared[:500]
+        conn.execute("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)",
+                     [cluster_id, kind, len(members), len(articles), similarity, sample])
+        conn.executemany(
+            "insert into duplicate_places values (?, ?, ?, ?)",
+            [(cluster_id, units[i].article_id, units[i].section_id, units[i].paragraph) for i in members],
+        )
+        if kind == "boilerplate":
+            boilerplate_sections |= {units[i].section_id for i in members if units[i].paragraph is None}
+    conn.executemany(
+        "insert into duplicates (kind, similarity, containment, a_article_id, a_section_id, "
+        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared, cluster_id) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
+          units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id, units[m.b].paragraph,
+          m.shared[:2000], cluster_of[find(m.a)]) for m in matches],
+    )
+    conn.executemany("update sections set boilerplate = 1 where id = ?",
+                     [(s,) for s in sorted(boilerplate_sections)])
+
+
+# --- reading the results ------------------------------------------------------------------------
+
+
+def list_duplicates(db: sqlite_utils.Database, *, min_similarity: float = 0.0,
+                    article_id: str | None = None, kind: str | None = None) -> list[dict]:
+    """Matches, most similar first, in the DESIGN contract's shape; text found in many places is
+    one entry (its first two places as ``a`` and ``b``, all of them in ``places``)."""
+    clusters = {row[0]: row for row in db.execute("select * from duplicate_clusters")}
+    places: dict[int, list[dict]] = {}
+    for cluster_id, place in _places(db):
+        places.setdefault(cluster_id, []).append(place)
+    out: list[dict] = []
+    seen_clusters: set[int] = set()
+    for row in db.execute(
+        """select d.kind, d.similarity, d.containment, d.a_article_id, d.a_section_id, d.a_paragraph,
+                  d.b_article_id, d.b_section_id, d.b_paragraph, d.shared, d.cluster_id
+           from duplicates d order by d.similarity desc, d.containment desc, d.id"""
+    ):
+        cluster = clusters.get(row[10])
+        many = cluster is not None and (cluster[1] == "boilerplate" or cluster[2] > 2)
+        entry_kind = cluster[1] if many else row[0]
+        if many:
+            if row[10] in seen_clusters:
+                continue
+            seen_clusters.add(row[10])
+        members = places.get(row[10], []) if many else []
+        if article_id and article_id not in (row[3], row[6]) and not any(
+            p["article_id"] == article_id for p in members
+        ):
+            continue
+        if kind and entry_kind != kind:
+            continue
+        similarity = cluster[4] if many else row[1]
+        if similarity < min_similarity:
+            continue
+        entry = {
+            "kind": entry_kind, "similarity": similarity, "containment": row[2],
+            "a": _side(db, row[3], row[4], row[5]), "b": _side(db, row[6], row[7], row[8]),
+            "shared": row[9],
+        }
+        if many:
+            entry["places"] = members
+        out.append(entry)
+    return out
+
+
+def _places(db: sqlite_utils.Database):
+    for cluster_id, article_id, section_id, paragraph in db.execute(
+        "select cluster_id, article_id, section_id, paragraph from duplicate_places"
+    ):
+        yield cluster_id, _side(db, article_id, section_id, paragraph)
+
+
+def _side(db: sqlite_utils.Database, article_id: str, section_id: int, paragraph: int | None) -> dict:
+    heading, text, anchor, title = db.execute(
+        "select s.heading, s.text, s.anchor, a.title from sections s join articles a "
+        "on a.id = s.article_id where s.id = ?", [section_id]
+    ).fetchone()
+    if paragraph is not None:
+        start, end = db.execute(
+            "select start, end from dup_signatures where section_id = ? and paragraph = ?",
+            [section_id, paragraph],
+        ).fetchone() or (0, len(text))
+        text = text[start:end].strip()
+    return {"article_id": article_id, "article_title": title, "heading": heading or title,
+            "text": text, "section_id": section_id, "paragraph": paragraph, "anchor": anchor}
+
+
+def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = NEAR_THRESHOLD) -> list[dict]:
+    """Which published sections and paragraphs the units of a draft (kb.duplicates.Unit) repeat,
+    how much and where; most similar first."""
+    stored = _load_units(db)
+    draft_hashes = [shingle_hashes(u.terms, SHINGLE_SIZE) for u in units]
+    draft_sets = [set(h.tolist()) for h in draft_hashes]
+    draft_signatures = [_HASHER.signature(h).astype(np.uint32) for h in draft_hashes]
+    hashes = {hashlib.blake2b(normalized(u.text).encode(), digest_size=12).hexdigest(): i
+              for i, u in enumerate(units)}
+    bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
+    everything = draft_signatures + [u.signature for u in stored]
+    pairs = {(a, b - len(units)) for a, b in lsh_candidates(everything, bands, rows)
+             if a < len(units) <= b}
+    pairs |= {(hashes[u.text_hash], n) for n, u in enumerate(stored) if u.text_hash in hashes}
+    texts = _Texts(db)
+    found = []
+    for d, s in sorted(pairs):
+        mine, theirs = draft_sets[d], texts.shingles(stored[s])
+        exact = stored[s].text_hash in hashes and hashes[stored[s].text_hash] == d
+        if not exact and (len(mine) < MIN_SHINGLES or len(theirs) < MIN_SHINGLES):
+            continue
+        common = mine & theirs
+        jaccard = 1.0 if exact else len(common) / len(mine | theirs) if mine | theirs else 0.0
+        containment = 1.0 if exact else len(common) / min(len(mine), len(theirs)) if common else 0.0
+        if exact or jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+            found.append({
+                "kind": "exact" if exact else "near", "similarity": round(jaccard, 4),
+                "containment": round(containment, 4),
+                "draft": {"heading": units[d].heading, "text": units[d].text,
+                          "paragraph": units[d].paragraph},
+                "published": _side(db, stored[s].article_id, stored[s].section_id, stored[s].paragraph),
+            })
+    return sorted(found, key=lambda f: (-f["similarity"], -f["containment"]))

@@ -1,0 +1,127 @@
+"""Duplicates with the index: built with it, listed by kb duplicates, checked by kb check."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kb.build import build_index
+from kb.cli import cli
+from kb.search import search
+from kb.store import open_db
+
+from helpers import article_text, write_article
+from test_duplicates import INDEPENDENT, ORIGINAL, REWRITES
+
+BOOKING = ("ご予約はお電話またはLINEで承っております。受付時間は平日9時から19時、土曜は17時までです。"
+           "日曜・祝日は休診となります。駐車場は院の裏に3台分ございます。背中の熱さのご相談もどうぞ。")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dups") / "articles"
+    write_article(folder, "a.md", title="背中が熱いのはなぜ",
+                  body=f"## 背中が熱い原因\n\n{ORIGINAL}\n\n## ご予約\n\n{BOOKING}\n")
+    write_article(folder, "b.md", title="背中の熱さと自律神経",
+                  body=f"## 自律神経と背中の熱\n\n{REWRITES['reordered']}\n\n## ご予約\n\n{BOOKING}\n")
+    write_article(folder, "c.md", title="交感神経のはなし",
+                  body=f"## 交感神経と副交感神経\n\n{INDEPENDENT}\n\n## ご予約\n\n{BOOKING}\n")
+    db_path = folder.parent / "kb.db"
+    report = build_index(folder, db_path, workers=1)
+    return folder, db_path, report
+
+
+def rows(runner, db_path, *args):
+    result = runner.invoke(cli, ["duplicates", "--db", str(db_path), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_build_finds_the_copy_and_the_boilerplate(runner, corpus):
+    _, db_path, report = corpus
+    assert report.duplicates >= 2
+    found = rows(runner, db_path)
+    kinds = {r["kind"] for r in found}
+    assert {"near", "boilerplate"} <= kinds
+    near = next(r for r in found if r["kind"] == "near")
+    assert {near["a"]["article_id"], near["b"]["article_id"]} == {"a", "b"}
+    for row in found:  # the DESIGN contract
+        assert {"kind", "similarity", "a", "b"} <= set(row)
+        assert {"article_id", "heading", "text"} <= set(row["a"]) and {"article_id", "heading", "text"} <= set(row["b"])
+    similarities = [r["similarity"] for r in found]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_boilerplate_is_one_entry_with_all_its_places(runner, corpus):
+    _, db_path, _ = corpus
+    blocks = rows(runner, db_path, "--kind", "boilerplate")
+    assert len(blocks) == 1
+    assert {p["article_id"] for p in blocks[0]["places"]} == {"a", "b", "c"}
+
+
+def test_independent_articles_on_one_topic_are_not_paired(runner, corpus):
+    _, db_path, _ = corpus
+    for row in rows(runner, db_path, "--kind", "near"):
+        assert "c" not in (row["a"]["article_id"], row["b"]["article_id"])
+
+
+def test_filters(runner, corpus):
+    _, db_path, _ = corpus
+    assert all("a" in {r["a"]["article_id"], r["b"]["article_id"]} | {p["article_id"] for p in r.get("places", [])}
+               for r in rows(runner, db_path, "--article", "a"))
+    assert rows(runner, db_path, "--min-similarity", "0.99", "--kind", "near") == []
+
+
+def test_boilerplate_never_outranks_content(corpus):
+    _, db_path, _ = corpus
+    db = open_db(db_path)
+    try:
+        hits = search(db, "背中の熱さ 予約", limit=20).hits
+        booking = [i for i, h in enumerate(hits) if h.heading == "ご予約"]
+        content = [i for i, h in enumerate(hits) if h.heading != "ご予約" and h.kind != "fact"]
+        assert booking and content and max(content) < min(booking)
+    finally:
+        db.close()
+
+
+def test_kb_check_exit_status(runner, corpus, tmp_path):
+    _, db_path, _ = corpus
+    copied = tmp_path / "copied.md"
+    copied.write_text(article_text(title="下書き", body=f"## 下書き\n\n{REWRITES['words swapped']}\n"), "utf-8")
+    fresh = tmp_path / "fresh.md"
+    fresh.write_text(article_text(title="下書き", body="## 新しい話題\n\n膝の痛みには太ももの筋肉を鍛える運動が役立ちます。"
+                                  "階段の上り下りで痛む場合は整形外科で相談しましょう。\n"), "utf-8")
+    result = runner.invoke(cli, ["check", str(copied), "--db", str(db_path), "--json"])
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.stdout)
+    assert found[0]["published"]["article_id"] == "a" and found[0]["similarity"] >= 0.5
+    clean = runner.invoke(cli, ["check", str(fresh), "--db", str(db_path)])
+    assert clean.exit_code == 0 and "repeats nothing" in clean.output
+
+
+def test_a_changed_article_is_signed_again_and_the_rest_are_kept(corpus, tmp_path):
+    import shutil
+
+    folder, db_path, _ = corpus
+    work = tmp_path / "articles"
+    shutil.copytree(folder, work)
+    db_copy = tmp_path / "kb.db"
+    shutil.copy(db_path, db_copy)
+    db = open_db(db_copy)
+    before = dict(db.execute("select unit, signature from dup_signatures").fetchall())
+    db.close()
+    (work / "b.md").write_text(article_text(title="背中の熱さと自律神経",
+                                            body=f"## 自律神経と背中の熱\n\n{INDEPENDENT}\n"), "utf-8")
+    report = build_index(work, db_copy, workers=1)
+    assert report.analyzed == 1
+    db = open_db(db_copy)
+    try:
+        after = dict(db.execute("select unit, signature from dup_signatures").fetchall())
+        kept = {u for u in before if u in after and after[u] == before[u]}
+        assert kept and all(db.execute("select article_id from dup_signatures where unit = ?", [u]).fetchone()[0] != "b"
+                            for u in kept)
+        pairs = db.execute("select a_article_id, b_article_id, kind from duplicates").fetchall()
+        assert ("a", "b", "near") not in pairs  # the copy is gone with the rewrite
+    finally:
+        db.close()
