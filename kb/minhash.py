@@ -46,8 +46,8 @@ def hashes_of_ids(ids: np.ndarray, k: int = 3) -> np.ndarray:
     """:func:`shingle_hashes` from term hashes (a slice of a longer text's: no hashing again)."""
     if not len(ids):
         return np.zeros(0, dtype=np.uint64)
-    if len(ids) < k:
-        windows = [ids]
+    if len(ids) < k:  # a text shorter than a shingle is one shingle
+        windows = [ids[i : i + 1] for i in range(len(ids))]
         k = len(ids)
     else:
         windows = [ids[i : len(ids) - k + 1 + i] for i in range(k)]

@@ -121,3 +121,8 @@ def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
     signatures = [same.copy() for _ in range(50)]
     assert len(lsh_candidates(signatures, 32, 4)) == 50 * 49 // 2
     assert lsh_candidates(signatures, 32, 4, star=True) == {(0, b) for b in range(1, 50)}
+
+
+@pytest.mark.parametrize("terms", [[], ["首"], ["首", "熱い"], ["首", "熱い", "冷やす"]])
+def test_short_texts_have_at_most_one_shingle(terms):
+    assert len(shingle_hashes(terms)) == min(len(terms), 1)
