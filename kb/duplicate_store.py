@@ -65,8 +65,11 @@ def create_tables(db: sqlite_utils.Database) -> None:
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
-    """Forget an article's signatures (its duplicates are rewritten by the next update)."""
+    """Forget an article's signatures and matches (the next update compares it again; the
+    matches between other articles are kept)."""
     db.conn.execute("delete from dup_signatures where article_id = ?", [article_id])
+    db.conn.execute("delete from duplicates where a_article_id = ? or b_article_id = ?",
+                    [article_id, article_id])
 
 
 @dataclass
@@ -87,10 +90,12 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     """Sign new units, find and verify matches among all, rewrite the result tables; returns
     the number of matches."""
     fresh = _sign_new_units(db)
+    if not fresh and not db.execute("select 1 from duplicates where cluster_id is null limit 1").fetchone():
+        return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing new
     units = _load_units(db)
     matches = _matches(db, units, threshold, fresh)
     _write(db, units, matches, min_articles)
-    return len(matches)
+    return db.execute("select count(*) from duplicates").fetchone()[0]
 
 
 def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
@@ -177,11 +182,12 @@ def _related(a: StoredUnit, b: StoredUnit) -> bool:
 
 
 def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: float,
-             known: dict[str, np.ndarray] | None = None) -> list[_Match]:
+             known: dict[str, np.ndarray]) -> list[_Match]:
+    """New matches: each pair has at least one unit signed in this build (``known``); the
+    matches already stored link the rest, so they are not compared again."""
     matches: list[_Match] = []
-    by_hash: dict[str, list[int]] = {}
-    for index, unit in enumerate(units):
-        by_hash.setdefault(unit.text_hash, []).append(index)
+    index_of = {u.key: i for i, u in enumerate(units)}
+    fresh = {index_of[k] for k in known if k in index_of}
     # Text copied to many places is one group: each copy is linked once (to the first, or to
     # any member already grouped), not to every other copy.
     parent = list(range(len(units)))
@@ -195,10 +201,20 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     def link(a: int, b: int) -> None:
         parent[find(b)] = find(a)
 
+    for a_key, b_key in db.execute(
+        "select a_section_id || ':' || coalesce(a_paragraph, ''), "
+        "b_section_id || ':' || coalesce(b_paragraph, '') from duplicates"
+    ):
+        if a_key in index_of and b_key in index_of:
+            link(index_of[a_key], index_of[b_key])
+    by_hash: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        by_hash.setdefault(unit.text_hash, []).append(index)
     for members in by_hash.values():
         first = members[0]
         for b in members[1:]:
-            if not _related(units[first], units[b]) and find(first) != find(b):
+            if ((first in fresh or b in fresh) and not _related(units[first], units[b])
+                    and find(first) != find(b)):
                 link(first, b)
                 matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
     bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
@@ -206,6 +222,8 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     texts = _Texts(db, known)
     for a, b in sorted(candidates):
         ua, ub = units[a], units[b]
+        if a not in fresh and b not in fresh:
+            continue  # both compared in an earlier build
         if find(a) == find(b) or _related(ua, ub) or min(ua.shingle_count, ub.shingle_count) < MIN_SHINGLES:
             continue
         sa, sb = texts.shingles(ua), texts.shingles(ub)
@@ -257,55 +275,57 @@ class _Texts:
 
 def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
            min_articles: int) -> None:
+    """Add the new matches, then group all stored matches into clusters afresh."""
     conn = db.conn
-    for table in ("duplicates", "duplicate_places", "duplicate_clusters"):
+    conn.executemany(
+        "insert into duplicates (kind, similarity, containment, a_article_id, a_section_id, "
+        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
+          units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id, units[m.b].paragraph,
+          m.shared[:2000]) for m in matches],
+    )
+    for table in ("duplicate_places", "duplicate_clusters"):
         conn.execute(f"delete from {table}")
     conn.execute("update sections set boilerplate = 0 where boilerplate")
-    parent = list(range(len(units)))
+    stored = conn.execute(
+        "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
+        "b_section_id, b_paragraph, shared from duplicates order by id"
+    ).fetchall()
+    parent: dict[tuple, tuple] = {}
 
-    def find(x: int) -> int:
-        while parent[x] != x:
+    def find(x: tuple) -> tuple:
+        while parent.setdefault(x, x) != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for match in matches:
-        ra, rb = find(match.a), find(match.b)
+    for row in stored:
+        a, b = (row[3], row[4], row[5]), (row[6], row[7], row[8])
+        ra, rb = find(a), find(b)
         if ra != rb:
             parent[rb] = ra
-    groups: dict[int, set[int]] = {}
-    links_of: dict[int, list[_Match]] = {}
-    for match in matches:
-        root = find(match.a)
-        groups.setdefault(root, set()).update((match.a, match.b))
-        links_of.setdefault(root, []).append(match)
-    cluster_of: dict[int, int] = {}
-    boilerplate_sections: set[int] = set()
-    for cluster_id, (root, member_set) in enumerate(sorted(groups.items()), start=1):
-        cluster_of[root] = cluster_id
-        members = sorted(member_set)
-        links = links_of[root]
-        articles = {units[i].article_id for i in members}
+    members: dict[tuple, set[tuple]] = {}
+    links: dict[tuple, list] = {}
+    for row in stored:
+        root = find((row[3], row[4], row[5]))
+        members.setdefault(root, set()).update({(row[3], row[4], row[5]), (row[6], row[7], row[8])})
+        links.setdefault(root, []).append(row)
+    cluster_rows, places, assignments, boilerplate_sections = [], [], [], set()
+    for cluster_id, root in enumerate(sorted(members, key=str), start=1):
+        group, group_links = sorted(members[root], key=str), links[root]
+        articles = {m[0] for m in group}
         kind = ("boilerplate" if len(articles) >= min_articles
-                else "exact" if all(m.kind == "exact" for m in links) else "near")
-        similarity = min(m.similarity for m in links)
-        sample = links[0].shared[:500]
-        conn.execute("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)",
-                     [cluster_id, kind, len(members), len(articles), similarity, sample])
-        conn.executemany(
-            "insert into duplicate_places values (?, ?, ?, ?)",
-            [(cluster_id, units[i].article_id, units[i].section_id, units[i].paragraph) for i in members],
-        )
+                else "exact" if all(r[1] == "exact" for r in group_links) else "near")
+        cluster_rows.append((cluster_id, kind, len(group), len(articles),
+                             min(r[2] for r in group_links), (group_links[0][9] or "")[:500]))
+        places += [(cluster_id, *m) for m in group]
+        assignments += [(cluster_id, r[0]) for r in group_links]
         if kind == "boilerplate":
-            boilerplate_sections |= {units[i].section_id for i in members if units[i].paragraph is None}
-    conn.executemany(
-        "insert into duplicates (kind, similarity, containment, a_article_id, a_section_id, "
-        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared, cluster_id) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
-          units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id, units[m.b].paragraph,
-          m.shared[:2000], cluster_of[find(m.a)]) for m in matches],
-    )
+            boilerplate_sections |= {m[1] for m in group if m[2] is None}
+    conn.executemany("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)", cluster_rows)
+    conn.executemany("insert into duplicate_places values (?, ?, ?, ?)", places)
+    conn.executemany("update duplicates set cluster_id = ? where id = ?", assignments)
     conn.executemany("update sections set boilerplate = 1 where id = ?",
                      [(s,) for s in sorted(boilerplate_sections)])
 
