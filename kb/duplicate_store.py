@@ -218,7 +218,8 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                 link(first, b)
                 matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
     bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
-    candidates = lsh_candidates([u.signature for u in units], bands, rows, star=True)
+    candidates = lsh_candidates([u.signature for u in units], bands, rows, star=True,
+                                only=None if len(fresh) == len(units) else sorted(fresh))
     texts = _Texts(db, known)
     for a, b in sorted(candidates):
         ua, ub = units[a], units[b]

@@ -107,23 +107,29 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
-                   star: bool = False) -> set[tuple[int, int]]:
+                   star: bool = False, only: Sequence[int] | None = None) -> set[tuple[int, int]]:
     """Pairs of indexes whose signatures agree on at least one whole band.
 
     With ``star``, a bucket of n signatures gives n - 1 pairs (each with the bucket's first)
     instead of all n(n-1)/2: enough to group a text copied to many places, in linear time.
+    With ``only``, just the buckets that hold one of those indexes (an incremental update).
     """
     pairs: set[tuple[int, int]] = set()
-    if len(signatures) < 2:
+    if len(signatures) < 2 or (only is not None and not len(only)):
         return pairs
     matrix = np.asarray(signatures, dtype=np.uint64)
+    wanted = np.asarray(sorted(only), dtype=np.int64) if only is not None else None
     for band in range(bands):
         # one 64-bit key per signature and band, mixed from its rows; equal keys sort together
         with np.errstate(over="ignore"):
             keys = np.zeros(len(matrix), dtype=np.uint64)
             for column in range(band * rows, band * rows + rows):
                 keys = keys * np.uint64(0x100000001B3) + matrix[:, column]
-        order = np.argsort(keys, kind="stable")
+        if wanted is not None:  # keep the signatures whose key one of ``only`` shares
+            chosen = np.flatnonzero(np.isin(keys, keys[wanted]))
+            order = chosen[np.argsort(keys[chosen], kind="stable")]
+        else:
+            order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         ends = np.r_[starts[1:], len(order)]

@@ -126,3 +126,15 @@ def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
 @pytest.mark.parametrize("terms", [[], ["首"], ["首", "熱い"], ["首", "熱い", "冷やす"]])
 def test_short_texts_have_at_most_one_shingle(terms):
     assert len(shingle_hashes(terms)) == min(len(terms), 1)
+
+
+def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
+    from kb.minhash import lsh_candidates
+
+    rng = np.random.default_rng(0)
+    signatures = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(6)]
+    signatures[3] = signatures[0].copy()
+    signatures[5] = signatures[1].copy()
+    assert lsh_candidates(signatures, 32, 4) == {(0, 3), (1, 5)}
+    assert lsh_candidates(signatures, 32, 4, only=[3]) == {(0, 3)}
+    assert lsh_candidates(signatures, 32, 4, only=[2]) == set()
