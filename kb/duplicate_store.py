@@ -156,14 +156,16 @@ def _terms_between(terms: list[str], spans: list[tuple[int, int]], start: int, e
 
 
 def _load_units(db: sqlite_utils.Database) -> list[StoredUnit]:
-    return [
-        StoredUnit(key, article_id, section_id, paragraph, start, end, text_hash,
-                   np.frombuffer(blob, dtype=np.uint32), count)
-        for key, article_id, section_id, paragraph, start, end, text_hash, count, blob in db.execute(
-            "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
-            "signature from dup_signatures order by unit"
-        )
-    ]
+    rows = db.execute(
+        "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
+        "signature from dup_signatures order by unit"
+    ).fetchall()
+    if not rows:
+        return []
+    # every signature in one array (one numpy call), each unit a view of its row
+    matrix = np.frombuffer(b"".join(r[8] for r in rows), dtype=np.uint32).reshape(len(rows), -1)
+    return [StoredUnit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], matrix[i], r[7])
+            for i, r in enumerate(rows)]
 
 
 @dataclass
@@ -207,9 +209,11 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     ):
         if a_key in index_of and b_key in index_of:
             link(index_of[a_key], index_of[b_key])
+    fresh_hashes = {units[i].text_hash for i in fresh}  # only groups a new unit is in
     by_hash: dict[str, list[int]] = {}
     for index, unit in enumerate(units):
-        by_hash.setdefault(unit.text_hash, []).append(index)
+        if unit.text_hash in fresh_hashes:
+            by_hash.setdefault(unit.text_hash, []).append(index)
     for members in by_hash.values():
         first = members[0]
         for b in members[1:]:
@@ -293,28 +297,35 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
         "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
         "b_section_id, b_paragraph, shared from duplicates order by id"
     ).fetchall()
-    parent: dict[tuple, tuple] = {}
+    number: dict[tuple, int] = {}  # place -> a small int, so the union-find runs on a list
+    ends = []
+    for row in stored:
+        a = number.setdefault((row[3], row[4], row[5]), len(number))
+        b = number.setdefault((row[6], row[7], row[8]), len(number))
+        ends.append((a, b))
+    parent = list(range(len(number)))
 
-    def find(x: tuple) -> tuple:
-        while parent.setdefault(x, x) != x:
+    def find(x: int) -> int:
+        while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for row in stored:
-        a, b = (row[3], row[4], row[5]), (row[6], row[7], row[8])
+    for a, b in ends:
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[rb] = ra
-    members: dict[tuple, set[tuple]] = {}
-    links: dict[tuple, list] = {}
-    for row in stored:
-        root = find((row[3], row[4], row[5]))
-        members.setdefault(root, set()).update({(row[3], row[4], row[5]), (row[6], row[7], row[8])})
+    place_of = list(number)
+    members: dict[int, set[int]] = {}
+    links: dict[int, list] = {}
+    for row, (a, b) in zip(stored, ends):
+        root = find(a)
+        members.setdefault(root, set()).update((a, b))
         links.setdefault(root, []).append(row)
     cluster_rows, places, assignments, boilerplate_sections = [], [], [], set()
-    for cluster_id, root in enumerate(sorted(members, key=str), start=1):
-        group, group_links = sorted(members[root], key=str), links[root]
+    for cluster_id, root in enumerate(sorted(members), start=1):
+        group = [place_of[i] for i in sorted(members[root])]
+        group_links = links[root]
         articles = {m[0] for m in group}
         kind = ("boilerplate" if len(articles) >= min_articles
                 else "exact" if all(r[1] == "exact" for r in group_links) else "near")
