@@ -22,12 +22,24 @@ import sqlite_utils
 
 from .analysis import decode_spans
 from .duplicates import (
-    BOILERPLATE_ARTICLES, CONTAINMENT_THRESHOLD, MIN_PARAGRAPH_CHARS, MIN_SHINGLES,
-    NEAR_THRESHOLD, SHINGLE_SIZE, normalized,
+    BOILERPLATE_ARTICLES,
+    CONTAINMENT_THRESHOLD,
+    MIN_PARAGRAPH_CHARS,
+    MIN_SHINGLES,
+    NEAR_THRESHOLD,
+    SHINGLE_SIZE,
+    normalized,
 )
 from .minhash import (
-    MinHasher, bands_for, hashes_of_ids, lsh_candidates, shingle_hashes, signatures_of, term_ids,
+    MinHasher,
+    bands_for,
+    hashes_of_ids,
+    lsh_candidates,
+    shingle_hashes,
+    signatures_of,
+    term_ids,
 )
+from .unionfind import UnionFind
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _HASHER = MinHasher()
@@ -192,16 +204,8 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     fresh = {index_of[k] for k in known if k in index_of}
     # Text copied to many places is one group: each copy is linked once (to the first, or to
     # any member already grouped), not to every other copy.
-    parent = list(range(len(units)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def link(a: int, b: int) -> None:
-        parent[find(b)] = find(a)
+    linked: UnionFind[int] = UnionFind()
+    find, link = linked.find, linked.union
 
     for a_key, b_key in db.execute(
         "select a_section_id || ':' || coalesce(a_paragraph, ''), "
@@ -303,18 +307,10 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
         a = number.setdefault((row[3], row[4], row[5]), len(number))
         b = number.setdefault((row[6], row[7], row[8]), len(number))
         ends.append((a, b))
-    parent = list(range(len(number)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    linked: UnionFind[int] = UnionFind()
+    find = linked.find
     for a, b in ends:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
+        linked.union(a, b)
     place_of = list(number)
     members: dict[int, set[int]] = {}
     links: dict[int, list] = {}

@@ -27,6 +27,7 @@ from typing import Iterable, Sequence
 from .analysis import get_analyzer
 from .minhash import MinHasher, bands_for, lsh_candidates, shingle_hashes
 from .model import Article
+from .unionfind import UnionFind
 
 NEAR_THRESHOLD = 0.5  # Jaccard of shingles: below this two texts are not a light rewrite
 CONTAINMENT_THRESHOLD = 0.8  # a shorter text mostly inside a longer one: a partial copy
@@ -146,22 +147,14 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
 def clusters(matches: Iterable[Match], min_articles: int = BOILERPLATE_ARTICLES) -> list[Cluster]:
     """Units linked by matches, grouped; a group in ``min_articles`` articles or more is
     boilerplate."""
-    parent: dict[int, int] = {}
+    linked: UnionFind[int] = UnionFind()
+    find = linked.find
     units: dict[int, Unit] = {}
     best: dict[int, float] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     links = list(matches)
     for match in links:
         units[id(match.a)], units[id(match.b)] = match.a, match.b
-        ra, rb = find(id(match.a)), find(id(match.b))
-        if ra != rb:
-            parent[rb] = ra
+        linked.union(id(match.a), id(match.b))
     groups: dict[int, list[Unit]] = {}
     for key, unit in units.items():
         groups.setdefault(find(key), []).append(unit)

@@ -28,8 +28,14 @@ from .cause_patterns import BACK_REFERENCE, anaphoric, find_causes, may_state_a_
 from .language import has_japanese
 from .model import Article, Fact, Section
 from .phrases import (
-    LIGHT_WORDS, Phrase, canonical_form, examples_before, noun_phrase_after, noun_phrase_before,
-    phrase_key, split_coordination,
+    LIGHT_WORDS,
+    Phrase,
+    canonical_form,
+    examples_before,
+    noun_phrase_after,
+    noun_phrase_before,
+    phrase_key,
+    split_coordination,
 )
 from .roles import load_role_cues
 

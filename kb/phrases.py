@@ -15,6 +15,7 @@ from typing import Sequence
 
 from .analysis import Morpheme, get_analyzer
 from .synonyms import Synonyms, load_synonyms
+from .unionfind import UnionFind
 
 # Words that carry no content of their own in a symptom or a cause: 熱く*感じる*, 熱く*なる*.
 LIGHT_WORDS = frozenset(
@@ -250,14 +251,7 @@ def _canonical(term: str, synonyms_id: int) -> str:
 
 def _synonym_heads(synonyms: Synonyms) -> dict[str, str]:
     """Each single word of the synonym groups (and its family) -> the head of its component."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    groups: UnionFind[str] = UnionFind()
     order: dict[str, int] = {}
     for group in synonyms.groups:
         words = [m[0] for m in group if len(m) == 1]
@@ -267,16 +261,14 @@ def _synonym_heads(synonyms: Synonyms) -> dict[str, str]:
             members |= _family(word)
         members = sorted(members)
         for other in members[1:]:
-            a, b = find(members[0]), find(other)
-            if a != b:
-                parent[b] = a
+            groups.union(members[0], other)
     # the head of a component: its word that comes first in the file
     best: dict[str, str] = {}
     for word, rank in order.items():
-        root = find(word)
+        root = groups.find(word)
         if root not in best or rank < order[best[root]]:
             best[root] = word
-    return {word: best.get(find(word), word) for word in parent}
+    return {word: best.get(groups.find(word), word) for word in list(groups.parent)}
 
 
 def _family(term: str) -> set[str]:

@@ -20,8 +20,9 @@ import sqlite_utils
 from . import champions, store
 from .analysis import decode_spans
 from .phrases import canonical_form
-from .roles import TOKEN_PREFIX as ROLE_TOKEN_PREFIX, role_token
 from .query import Alternative, Group, Query, parse_query
+from .roles import TOKEN_PREFIX as ROLE_TOKEN_PREFIX
+from .roles import role_token
 from .snippets import HTML_MARKER, escape, make_snippet
 from .synonyms import Synonyms
 

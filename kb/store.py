@@ -17,9 +17,9 @@ import sqlite_utils
 
 from . import champions, duplicate_store
 from .analysis import IndexedText, analyzer_fingerprint
-from .roles import roles_fingerprint
 from .errors import NoIndex
 from .model import Article
+from .roles import roles_fingerprint
 
 SCHEMA_VERSION = "11"
 
