@@ -132,7 +132,7 @@ def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
                 unit_ids = ids[bisect_left(starts, start) : bisect_left(starts, end)]
             else:
                 unit_ids = ids[:0]
-            items = hashes_of_ids(unit_ids, SHINGLE_SIZE)
+            items = hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False)
             sets.append(items)
             digest = hashlib.blake2b(normalized(text[start:end]).encode(), digest_size=12).hexdigest()
             out.append((f"{section_id}:{'' if paragraph is None else paragraph}", article_id,

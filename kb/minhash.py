@@ -1,8 +1,8 @@
 """MinHash signatures and LSH banding, vectorized with numpy.
 
-A text's shingles (runs of k analyzed words) are hashed to 64-bit integers once; a signature is,
-for each of ``permutations`` universal hash functions ``(a * x + b) mod p``, the smallest value
-over the shingles. Two texts agree in a signature position with probability equal to the
+A text's shingles (runs of k analyzed words) are hashed to integers once; a signature is, for
+each of ``permutations`` multiply-shift hash functions (the high 32 bits of ``a * x + b`` mod
+2**64), the smallest value over the shingles. Two texts agree in a signature position with probability equal to the
 Jaccard similarity of their shingle sets. LSH cuts signatures into ``bands`` of ``rows``: texts
 that agree on a whole band become candidates, which callers then verify exactly.
 
@@ -19,9 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
-# A Mersenne prime above 2**32: products of 32-bit coefficients and hashes stay inside 64 bits.
-_PRIME = np.uint64((1 << 61) - 1)
 _MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
 
 
 _TERM_IDS: dict[str, int] = {}
@@ -38,12 +37,18 @@ def shingle_hashes(terms: Sequence[str], k: int = 3) -> np.ndarray:
 
 
 def term_ids(terms: Sequence[str]) -> np.ndarray:
-    """Each term's stable 64-bit hash (cached per process)."""
-    return np.fromiter((_term_id(t) for t in terms), dtype=np.uint64, count=len(terms))
+    """Each term's stable 64-bit hash (cached per process; new terms hashed once each)."""
+    table = _TERM_IDS
+    for term in set(terms).difference(table):
+        _term_id(term)
+    if len(table) > 2_000_000:  # bounded: the table is a cache
+        return np.fromiter((_term_id(t) for t in terms), dtype=np.uint64, count=len(terms))
+    return np.array([table[t] for t in terms], dtype=np.uint64)
 
 
-def hashes_of_ids(ids: np.ndarray, k: int = 3) -> np.ndarray:
-    """:func:`shingle_hashes` from term hashes (a slice of a longer text's: no hashing again)."""
+def hashes_of_ids(ids: np.ndarray, k: int = 3, unique: bool = True) -> np.ndarray:
+    """:func:`shingle_hashes` from term hashes (a slice of a longer text's: no hashing again);
+    ``unique=False`` keeps repeats (a MinHash signature does not mind them, and it is faster)."""
     if not len(ids):
         return np.zeros(0, dtype=np.uint64)
     if len(ids) < k:  # a text shorter than a shingle is one shingle
@@ -55,7 +60,8 @@ def hashes_of_ids(ids: np.ndarray, k: int = 3) -> np.ndarray:
         mixed = windows[0] * _MIX[0]
         for i in range(1, k):
             mixed = mixed + windows[i] * _MIX[i]
-    return np.unique(mixed >> np.uint64(32))  # the well-mixed high half, 32 bits like a signature
+    mixed = mixed >> np.uint64(32)  # the well-mixed high half, 32 bits like a signature
+    return np.unique(mixed) if unique else mixed
 
 
 def _term_id(term: str) -> int:
@@ -75,16 +81,23 @@ class MinHasher:
     seed: int = 1
 
     def __post_init__(self) -> None:
+        # multiply-shift hashing: (a * x + b) mod 2**64, its high 32 bits; a odd (no division:
+        # several times faster than a modulus over a prime, and as good for MinHash)
         rng = np.random.default_rng(self.seed)
-        object.__setattr__(self, "_a", rng.integers(1, 1 << 31, self.permutations, dtype=np.uint64))
-        object.__setattr__(self, "_b", rng.integers(0, 1 << 31, self.permutations, dtype=np.uint64))
+        a = rng.integers(0, 2**63, self.permutations, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        object.__setattr__(self, "_a", a)
+        object.__setattr__(self, "_b", rng.integers(0, 2**63, self.permutations, dtype=np.uint64))
+
+    def permute(self, hashes: np.ndarray) -> np.ndarray:
+        """Every hash under every permutation: a shingles x permutations matrix of 32-bit values."""
+        with np.errstate(over="ignore"):
+            return (np.outer(hashes, self._a) + self._b) >> _SHIFT
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash signature of a set of shingle hashes (all 2**32 - 1 for an empty set)."""
         if hashes.size == 0:
             return np.full(self.permutations, _MASK32, dtype=np.uint64)
-        values = (np.outer(hashes & _MASK32, self._a) + self._b) % _PRIME  # shingles x permutations
-        return (values & _MASK32).min(axis=0)
+        return self.permute(hashes).min(axis=0)
 
 
 def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
@@ -98,7 +111,7 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
     owners = np.repeat(np.arange(len(sets)), lengths)
     for start in range(0, len(flat), chunk):
         part, who = flat[start : start + chunk], owners[start : start + chunk]
-        values = ((np.outer(part & _MASK32, hasher._a) + hasher._b) % _PRIME) & _MASK32
+        values = hasher.permute(part)
         firsts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
         mins = np.minimum.reduceat(values, firsts, axis=0)
         rows = who[firsts]

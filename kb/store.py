@@ -21,7 +21,7 @@ from .errors import NoIndex
 from .model import Article
 from .roles import roles_fingerprint
 
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
