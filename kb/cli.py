@@ -94,7 +94,8 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quie
     elif not quiet:
         click.echo(
             f"{report.db_path}: {report.articles} articles ({report.analyzed} analyzed, "
-            f"{report.unchanged} unchanged, {report.removed} removed) in {report.seconds:.2f}s",
+            f"{report.unchanged} unchanged, {report.removed} removed) in {report.seconds:.2f}s"
+            + (f"; {report.duplicates} duplicate matches (kb duplicates)" if report.duplicates else ""),
             err=True,
         )
 
