@@ -122,7 +122,7 @@ def time_kb(db_path: Path) -> tuple[float, int]:
     db.execute("delete from dup_signatures")
     db.execute("delete from duplicates")
     started = time.perf_counter()
-    matches = duplicate_store.update_duplicates(db)
+    duplicate_store.update_duplicates(db)
     seconds = time.perf_counter() - started
     units = db.execute("select count(*) from dup_signatures").fetchone()[0]
     db.close()
