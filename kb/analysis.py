@@ -19,7 +19,6 @@ built-in ``ascii`` tokenizer indexes exactly as they are (terms hold no ASCII pu
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sys
 import threading
@@ -28,12 +27,12 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .errors import KbError
 from .language import has_japanese
+from .paths import rule_file
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
 ANALYZER_VERSION = "7"
@@ -521,8 +520,7 @@ def to_index_text(tokens: Iterable[Token]) -> IndexedText:
 
 def normalization_path() -> Path:
     """``$KB_NORMALIZE`` when set, else kb/data/normalize.txt shipped with the package."""
-    override = os.environ.get("KB_NORMALIZE")
-    return Path(override) if override else Path(str(resources.files("kb") / "data" / "normalize.txt"))
+    return rule_file("KB_NORMALIZE", "normalize.txt")
 
 
 def analyzer_fingerprint() -> str:

@@ -5,12 +5,10 @@ The cue words are in an editable file (kb/data/cause_kinds.txt, the format of ro
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .analysis import get_analyzer
+from .paths import rule_file
 from .roles import RoleCues, load_cues
 
 CAUSE_KINDS = ("disease", "lifestyle", "mechanism", "condition")
@@ -18,14 +16,7 @@ CAUSE_KINDS = ("disease", "lifestyle", "mechanism", "condition")
 
 def cause_kinds_path() -> Path:
     """``$KB_CAUSE_KINDS`` when set, else kb/data/cause_kinds.txt shipped with the package."""
-    override = os.environ.get("KB_CAUSE_KINDS")
-    return Path(override) if override else data_file("cause_kinds.txt")
-
-
-@lru_cache(maxsize=8)
-def data_file(name: str) -> Path:
-    """A data file shipped with the package (kb/data/NAME)."""
-    return Path(str(resources.files("kb") / "data" / name))
+    return rule_file("KB_CAUSE_KINDS", "cause_kinds.txt")
 
 
 def load_cause_kinds() -> RoleCues:

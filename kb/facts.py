@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from .analysis import Morpheme, MorphemeSource, get_analyzer
-from .cause_kinds import cause_kind, data_file
+from .cause_kinds import cause_kind
 from .cause_patterns import BACK_REFERENCE, anaphoric, find_causes, may_state_a_cause
 from .language import has_japanese
 from .model import Article, Fact, Section
+from .paths import data_file
 from .phrases import (
     LIGHT_WORDS,
     Phrase,

@@ -11,15 +11,14 @@ in other words (何科), through FTS5 like any term.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .analysis import get_analyzer
 from .errors import KbError
+from .paths import rule_file
 
 ROLES = ("cause", "self_care", "department", "warning")
 TOKEN_PREFIX = "kbrole"  # FTS5's ascii tokenizer keeps letters together: kbroleselfcare
@@ -69,13 +68,7 @@ class RoleCues:
 
 def roles_path() -> Path:
     """``$KB_ROLES`` when set, else kb/data/roles.txt shipped with the package."""
-    override = os.environ.get("KB_ROLES")
-    return Path(override) if override else _shipped_roles()
-
-
-@lru_cache(maxsize=1)
-def _shipped_roles() -> Path:
-    return Path(str(resources.files("kb") / "data" / "roles.txt"))
+    return rule_file("KB_ROLES", "roles.txt")
 
 
 def roles_fingerprint() -> str:

@@ -11,11 +11,11 @@ import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .analysis import get_analyzer
 from .errors import KbError
+from .paths import rule_file
 
 Phrase = tuple[str, ...]  # the primary terms of a word or phrase, in order
 
@@ -35,15 +35,7 @@ class Synonyms:
 
 def default_synonyms_path() -> Path:
     """``$KB_SYNONYMS`` when set, else the file shipped with the package (kb/data/synonyms.txt)."""
-    override = os.environ.get("KB_SYNONYMS")
-    if override:
-        return Path(override)
-    return _shipped()
-
-
-@lru_cache(maxsize=1)
-def _shipped() -> Path:
-    return Path(str(resources.files("kb") / "data" / "synonyms.txt"))
+    return rule_file("KB_SYNONYMS", "synonyms.txt")
 
 
 def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:

@@ -1,0 +1,20 @@
+"""Where kb's editable rule files are: shipped in kb/data/, or another file named by a variable."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+
+@lru_cache(maxsize=16)
+def data_file(name: str) -> Path:
+    """A file shipped with the package (kb/data/NAME)."""
+    return Path(str(resources.files("kb") / "data" / name))
+
+
+def rule_file(variable: str, name: str) -> Path:
+    """``$VARIABLE`` when it is set, else the shipped kb/data/NAME."""
+    override = os.environ.get(variable)
+    return Path(override) if override else data_file(name)
