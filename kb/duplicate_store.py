@@ -11,7 +11,6 @@ boilerplate get ``sections.boilerplate = 1`` (search ranks them below content).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -23,12 +22,13 @@ import sqlite_utils
 from .analysis import decode_spans
 from .duplicates import (
     BOILERPLATE_ARTICLES,
-    CONTAINMENT_THRESHOLD,
     MIN_PARAGRAPH_CHARS,
     MIN_SHINGLES,
     NEAR_THRESHOLD,
     SHINGLE_SIZE,
-    normalized,
+    is_copy,
+    overlap,
+    text_hash,
 )
 from .minhash import (
     MinHasher,
@@ -134,7 +134,7 @@ def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
                 unit_ids = ids[:0]
             items = hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False)
             sets.append(items)
-            digest = hashlib.blake2b(normalized(text[start:end]).encode(), digest_size=12).hexdigest()
+            digest = text_hash(text[start:end])
             out.append((f"{section_id}:{'' if paragraph is None else paragraph}", article_id,
                         section_id, paragraph, start, end, digest, len(items)))
     signatures = signatures_of(_HASHER, sets)  # all at once: numpy does the loops
@@ -236,12 +236,8 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
         if find(a) == find(b) or _related(ua, ub) or min(ua.shingle_count, ub.shingle_count) < MIN_SHINGLES:
             continue
         sa, sb = texts.shingles(ua), texts.shingles(ub)
-        common = sa & sb
-        if not common:
-            continue
-        jaccard = len(common) / len(sa | sb)
-        containment = len(common) / min(len(sa), len(sb))
-        if jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+        jaccard, containment = overlap(sa, sb)
+        if is_copy(jaccard, containment, threshold):
             link(a, b)
             matches.append(_Match("near", round(jaccard, 4), round(containment, 4), a, b, ""))
     for match in matches:
@@ -413,8 +409,7 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
     draft_hashes = [shingle_hashes(u.terms, SHINGLE_SIZE) for u in units]
     draft_sets = [set(h.tolist()) for h in draft_hashes]
     draft_signatures = [_HASHER.signature(h).astype(np.uint32) for h in draft_hashes]
-    hashes = {hashlib.blake2b(normalized(u.text).encode(), digest_size=12).hexdigest(): i
-              for i, u in enumerate(units)}
+    hashes = {text_hash(u.text): i for i, u in enumerate(units)}
     bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
     everything = draft_signatures + [u.signature for u in stored]
     pairs = {(a, b - len(units)) for a, b in lsh_candidates(everything, bands, rows)
@@ -427,10 +422,8 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
         exact = stored[s].text_hash in hashes and hashes[stored[s].text_hash] == d
         if not exact and (len(mine) < MIN_SHINGLES or len(theirs) < MIN_SHINGLES):
             continue
-        common = mine & theirs
-        jaccard = 1.0 if exact else len(common) / len(mine | theirs) if mine | theirs else 0.0
-        containment = 1.0 if exact else len(common) / min(len(mine), len(theirs)) if common else 0.0
-        if exact or jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+        jaccard, containment = (1.0, 1.0) if exact else overlap(mine, theirs)
+        if exact or is_copy(jaccard, containment, threshold):
             found.append({
                 "kind": "exact" if exact else "near", "similarity": round(jaccard, 4),
                 "containment": round(containment, 4),

@@ -91,6 +91,25 @@ def normalized(text: str) -> str:
     return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+def text_hash(text: str) -> str:
+    """A short hash of a text's normalized form: exact copies share it."""
+    return hashlib.blake2b(normalized(text).encode(), digest_size=12).hexdigest()
+
+
+def overlap(a: set, b: set) -> tuple[float, float]:
+    """Jaccard similarity of two shingle sets, and containment (the share of the smaller one
+    found in the other)."""
+    common = len(a & b)
+    if not common:
+        return 0.0, 0.0
+    return common / len(a | b), common / min(len(a), len(b))
+
+
+def is_copy(jaccard: float, containment: float, threshold: float = NEAR_THRESHOLD) -> bool:
+    """A light rewrite (similar enough) or a partial copy (mostly inside the other text)."""
+    return jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD
+
+
 def units_of(article: Article) -> list[Unit]:
     """An article's sections and paragraphs, with their analyzed words."""
     analyzer = get_analyzer()
@@ -116,7 +135,7 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
     matches: list[Match] = []
     by_text: dict[str, list[int]] = {}
     for index, unit in enumerate(units):
-        key = hashlib.blake2b(normalized(unit.text).encode(), digest_size=16).hexdigest()
+        key = text_hash(unit.text)
         by_text.setdefault(key, []).append(index)
     exact_pairs = set()
     for members in by_text.values():
@@ -136,9 +155,8 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
         if len(sets[a]) < MIN_SHINGLES or len(sets[b]) < MIN_SHINGLES:
             continue
         common = sets[a] & sets[b]
-        jaccard = len(common) / len(sets[a] | sets[b])
-        containment = len(common) / min(len(sets[a]), len(sets[b]))
-        if jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD:
+        jaccard, containment = overlap(sets[a], sets[b])
+        if is_copy(jaccard, containment, threshold):
             matches.append(Match("near", round(jaccard, 4), round(containment, 4), units[a],
                                  units[b], _shared_text(units[a], common)))
     return sorted(matches, key=lambda m: (-m.similarity, -m.containment))
