@@ -18,7 +18,6 @@ built-in ``ascii`` tokenizer indexes exactly as they are (terms hold no ASCII pu
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 import threading
@@ -32,7 +31,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .errors import KbError
 from .language import has_japanese
-from .paths import rule_file
+from .paths import file_fingerprint, rule_file
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
 ANALYZER_VERSION = "7"
@@ -526,7 +525,7 @@ def normalization_path() -> Path:
 def analyzer_fingerprint() -> str:
     """What the index terms depend on: this code's version, the rules file, the dictionary."""
     path = normalization_path()
-    rules = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
+    rules = file_fingerprint(path)
     try:
         from importlib.metadata import version
 

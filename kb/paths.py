@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +13,11 @@ from pathlib import Path
 def data_file(name: str) -> Path:
     """A file shipped with the package (kb/data/NAME)."""
     return Path(str(resources.files("kb") / "data" / name))
+
+
+def file_fingerprint(path: Path) -> str:
+    """A short hash of a file's bytes ("none" when it is missing): the index depends on it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
 
 
 def rule_file(variable: str, name: str) -> Path:

@@ -10,7 +10,6 @@ in other words (何科), through FTS5 like any term.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Iterable, Sequence
 
 from .analysis import get_analyzer
 from .errors import KbError
-from .paths import rule_file
+from .paths import file_fingerprint, rule_file
 
 ROLES = ("cause", "self_care", "department", "warning")
 TOKEN_PREFIX = "kbrole"  # FTS5's ascii tokenizer keeps letters together: kbroleselfcare
@@ -73,8 +72,7 @@ def roles_path() -> Path:
 
 def roles_fingerprint() -> str:
     """A short hash of the role file: the index depends on it."""
-    path = roles_path()
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "none"
+    return file_fingerprint(roles_path())
 
 
 def parse_role_cues(text: str, source: str = "roles", labels: Sequence[str] = ROLES) -> RoleCues:

@@ -17,8 +17,10 @@ import sqlite_utils
 
 from . import champions, duplicate_store
 from .analysis import IndexedText, analyzer_fingerprint
+from .cause_kinds import cause_kinds_path
 from .errors import NoIndex
 from .model import Article
+from .paths import file_fingerprint
 from .roles import roles_fingerprint
 
 SCHEMA_VERSION = "12"
@@ -159,8 +161,9 @@ def create_views(db: sqlite_utils.Database) -> None:
 
 
 def index_fingerprint() -> str:
-    """What the index's terms depend on: the analyzer and its rules, and the section role cues."""
-    return f"{analyzer_fingerprint()}-{roles_fingerprint()}"
+    """What the index depends on: the analyzer and its rules, the section role cues and the kinds
+    of causes (facts are stored with their kind)."""
+    return f"{analyzer_fingerprint()}-{roles_fingerprint()}-{file_fingerprint(cause_kinds_path())}"
 
 
 def set_meta(db: sqlite_utils.Database, **values: Any) -> None:

@@ -150,3 +150,26 @@ def test_a_changed_role_file_rebuilds_everything(tmp_path, monkeypatch):
         assert role_token("self_care") in _fts_row(database, "腰痛の豆知識")[0].split()
     finally:
         database.close()
+
+
+@pytest.mark.parametrize("variable, name, text", [
+    ("KB_ROLES", "roles.txt", "cause: 原因\nsymptom: 頭痛\n"),
+    ("KB_CAUSE_KINDS", "cause_kinds.txt", "disease: *病\nweather: 雨\n"),
+])
+def test_a_bad_rule_file_stops_the_build_naming_its_line_and_keeps_the_index(
+        runner, tmp_path, monkeypatch, variable, name, text):
+    from kb.cli import cli
+
+    from helpers import sha256
+
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md", title="腰痛の原因", body="## 腰痛の原因\n\nストレスが腰痛の原因です。\n")
+    db_path = tmp_path / "kb.db"
+    build_index(folder, db_path, workers=1)
+    before = sha256(db_path)
+    rules = tmp_path / name
+    rules.write_text(text, encoding="utf-8")
+    monkeypatch.setenv(variable, str(rules))
+    result = runner.invoke(cli, ["build", "--articles", str(folder), "--db", str(db_path), "--workers", "1"])
+    assert result.exit_code != 0 and f"{name}:2" in result.output
+    assert sha256(db_path) == before
