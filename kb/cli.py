@@ -233,15 +233,19 @@ def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
     """Which published sections and paragraphs a draft repeats.
 
     Before publishing DRAFT (a Markdown article): what it repeats, how much and where. Exits
-    with status 1 when anything is at or above the threshold (for an editor's CI).
+    with status 1 when anything is at or above the threshold (for an editor's CI), 2 when the
+    draft or the index cannot be read.
     """
-    with kb_errors():
+    try:
         article = parse_article_file(Path(draft), Path(draft).parent)
         db = store.open_db(db_path)
         try:
             found = check_draft(db, units_of(article), threshold)
         finally:
             db.close()
+    except KbError as e:  # status 2: status 1 means "repeats something" to an editor's CI
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
     if as_json:
         echo_json(found)
     elif not found:

@@ -125,3 +125,24 @@ def test_a_changed_article_is_signed_again_and_the_rest_are_kept(corpus, tmp_pat
         assert ("a", "b", "near") not in pairs  # the copy is gone with the rewrite
     finally:
         db.close()
+
+
+def test_kb_check_names_a_bad_draft_or_index_with_status_2(runner, corpus, tmp_path):
+    from helpers import sha256
+
+    _, db_path, _ = corpus
+    before = sha256(db_path)
+    untitled = tmp_path / "untitled.md"
+    untitled.write_text("---\nlang: ja\n---\n本文です。\n", "utf-8")
+    binary = tmp_path / "binary.md"
+    binary.write_bytes(b"\x00\x01\x02\xff" * 50)
+    for draft in (untitled, binary):
+        result = runner.invoke(cli, ["check", str(draft), "--db", str(db_path)])
+        assert result.exit_code == 2 and draft.name in result.output
+    missing = runner.invoke(cli, ["check", str(untitled), "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "untitled.md" in missing.output  # the draft is read first
+    fine = tmp_path / "fine.md"
+    fine.write_text(article_text(title="下書き", body="膝の話です。\n"), "utf-8")
+    no_index = runner.invoke(cli, ["check", str(fine), "--db", str(tmp_path / "none.db")])
+    assert no_index.exit_code == 2 and "none.db" in no_index.output
+    assert sha256(db_path) == before
