@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+import numpy as np
+
 from .errors import KbError
 from .language import has_japanese
 from .paths import file_fingerprint, rule_file
@@ -170,23 +172,21 @@ def encode_spans(gaps_and_lengths: list[int]) -> bytes:
 
 def decode_spans(blob: bytes | None) -> list[tuple[int, int]]:
     """The (start, end) character offsets of a text's terms, from :func:`encode_spans`."""
+    starts, ends = span_bounds(blob)
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def span_bounds(blob: bytes | None) -> tuple[np.ndarray, np.ndarray]:
+    """The start and end offsets of a text's terms as two arrays (see :func:`encode_spans`):
+    the running sum of gaps and lengths gives them all at once."""
     if not blob:
-        return []
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     width = blob[0]
-    if width == 1:
-        numbers = list(blob[1:])
-    else:
-        numbers = array("H" if width == 2 else "I")
-        numbers.frombytes(blob[1:])
-        if sys.byteorder == "big":
-            numbers.byteswap()
-    spans = []
-    end = 0
-    for i in range(0, len(numbers) - 1, 2):
-        start = end + numbers[i]
-        end = start + numbers[i + 1]
-        spans.append((start, end))
-    return spans
+    dtype = np.uint8 if width == 1 else np.dtype("<u2") if width == 2 else np.dtype("<u4")
+    numbers = np.frombuffer(blob, dtype=dtype, offset=1)
+    bounds = np.cumsum(numbers[: len(numbers) // 2 * 2], dtype=np.int64)
+    return bounds[0::2], bounds[1::2]
 
 
 class EnglishAnalyzer:

@@ -11,17 +11,20 @@ boilerplate get ``sections.boilerplate = 1`` (search ranks them below content).
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Sequence
+from itertools import groupby
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import sqlite_utils
 
-from .analysis import decode_spans
+from .analysis import decode_spans, span_bounds
 from .duplicates import (
     BOILERPLATE_ARTICLES,
+    CONTAINMENT_THRESHOLD,
     MIN_PARAGRAPH_CHARS,
     MIN_SHINGLES,
     NEAR_THRESHOLD,
@@ -98,10 +101,13 @@ class StoredUnit:
 
 
 def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHOLD,
-                      min_articles: int = BOILERPLATE_ARTICLES) -> int:
+                      min_articles: int = BOILERPLATE_ARTICLES,
+                      signed: dict[str, np.ndarray] | None = None) -> int:
     """Sign new units, find and verify matches among all, rewrite the result tables; returns
-    the number of matches."""
+    the number of matches. ``signed``: units whose signatures the build already stored (made in
+    its analysis workers, see :func:`sign_sections`), with their shingle hashes."""
     fresh = _sign_new_units(db)
+    fresh.update(signed or {})
     if not fresh and not db.execute("select 1 from duplicates where cluster_id is null limit 1").fetchone():
         return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing new
     units = _load_units(db)
@@ -110,39 +116,78 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     return db.execute("select count(*) from duplicates").fetchone()[0]
 
 
-def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
-    """Sign the units of articles that have no signatures yet; returns their shingle hashes
-    (verification reuses them instead of computing them again)."""
-    rows = db.execute(
-        """select s.id, s.article_id, s.text, f.body, t.spans from sections s
-           join sections_fts f on f.rowid = s.id
-           left join term_spans t on t.section_id = s.id
-           where s.article_id not in (select distinct article_id from dup_signatures)
-             and length(trim(s.text)) > 0"""
-    ).fetchall()
-    out, sets = [], []
-    for section_id, article_id, text, body, blob in rows:
+@dataclass
+class SignedUnits:
+    """The units of some sections: for each, ``(owner, paragraph, start, end, text hash, shingle
+    count)`` (owner: whatever the caller named the section by), its shingle hashes and its
+    MinHash signature (a row of ``signatures``)."""
+
+    rows: list[tuple]
+    shingles: list[np.ndarray]
+    signatures: np.ndarray
+
+
+def sign_sections(sections: Iterable[tuple[Any, str, str, bytes | None]]) -> SignedUnits:
+    """Sign the units (the section, and each paragraph long enough) of sections given as
+    ``(owner, text, index terms, term spans)``: the words come from the index, so nothing is
+    analyzed again. Empty sections have no units."""
+    rows, sets = [], []
+    for owner, text, body, blob in sections:
+        if not text.strip():
+            continue
         terms = (body or "").split()
         ids = term_ids(terms)
-        starts = [s for s, _ in decode_spans(blob)] if blob else []
+        starts = span_bounds(blob)[0]
         for paragraph, start, end in _unit_ranges(text):
             if paragraph is None:
                 unit_ids = ids
             elif len(starts) == len(terms):
-                unit_ids = ids[bisect_left(starts, start) : bisect_left(starts, end)]
+                first, last = np.searchsorted(starts, [start, end])
+                unit_ids = ids[first:last]
             else:
                 unit_ids = ids[:0]
             items = hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False)
             sets.append(items)
-            digest = text_hash(text[start:end])
-            out.append((f"{section_id}:{'' if paragraph is None else paragraph}", article_id,
-                        section_id, paragraph, start, end, digest, len(items)))
-    signatures = signatures_of(_HASHER, sets)  # all at once: numpy does the loops
+            rows.append((owner, paragraph, start, end, text_hash(text[start:end]),
+                         len(np.unique(items))))  # distinct shingles: the set's size
+    return SignedUnits(rows, sets, signatures_of(_HASHER, sets))  # numpy signs all at once
+
+
+def unit_key(section_id: int, paragraph: int | None) -> str:
+    """The name of a unit in ``dup_signatures``."""
+    return f"{section_id}:{'' if paragraph is None else paragraph}"
+
+
+def store_signatures(db: sqlite_utils.Database, article_id: str, signed: SignedUnits,
+                     section_ids: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+    """Write signed units (owners are section ids, or indexes into ``section_ids``); returns
+    each unit's shingle hashes by its key."""
+    out, values = {}, []
+    for row, items, signature in zip(signed.rows, signed.shingles, signed.signatures):
+        owner, paragraph, *rest = row
+        section_id = owner if section_ids is None else section_ids[owner]
+        key = unit_key(section_id, paragraph)
+        values.append((key, article_id, section_id, paragraph, *rest, signature.tobytes()))
+        out[key] = items
     db.conn.executemany(
-        "insert or replace into dup_signatures values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*row, signature.tobytes()) for row, signature in zip(out, signatures)],
-    )
-    return {row[0]: items for row, items in zip(out, sets)}
+        "insert or replace into dup_signatures values (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+    return out
+
+
+def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
+    """Sign the units of articles that have no signatures yet; returns their shingle hashes
+    (verification reuses them instead of computing them again)."""
+    rows = db.execute(
+        """select s.article_id, s.id, s.text, f.body, t.spans from sections s
+           join sections_fts f on f.rowid = s.id
+           left join term_spans t on t.section_id = s.id
+           where s.article_id not in (select distinct article_id from dup_signatures)
+           order by s.article_id, s.id"""
+    ).fetchall()
+    out: dict[str, np.ndarray] = {}
+    for article_id, group in groupby(rows, key=lambda r: r[0]):
+        out.update(store_signatures(db, article_id, sign_sections(r[1:] for r in group)))
+    return out
 
 
 def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
@@ -226,23 +271,55 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                 link(first, b)
                 matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
     bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
-    candidates = lsh_candidates([u.signature for u in units], bands, rows, star=True,
+    signatures = np.asarray([u.signature for u in units])
+    candidates = lsh_candidates(signatures, bands, rows, star=True,
                                 only=None if len(fresh) == len(units) else sorted(fresh))
     texts = _Texts(db, known)
-    for a, b in sorted(candidates):
-        ua, ub = units[a], units[b]
-        if a not in fresh and b not in fresh:
-            continue  # both compared in an earlier build
-        if find(a) == find(b) or _related(ua, ub) or min(ua.shingle_count, ub.shingle_count) < MIN_SHINGLES:
+    for a, b in _worth_verifying(units, signatures, fresh, candidates, threshold):
+        if find(a) == find(b):
             continue
-        sa, sb = texts.shingles(ua), texts.shingles(ub)
-        jaccard, containment = overlap(sa, sb)
+        jaccard, containment = overlap(texts.shingles(units[a]), texts.shingles(units[b]))
         if is_copy(jaccard, containment, threshold):
             link(a, b)
             matches.append(_Match("near", round(jaccard, 4), round(containment, 4), a, b, ""))
+    shared = texts.texts(units[m.a] for m in matches)
     for match in matches:
-        match.shared = texts.text(units[match.a])
+        match.shared = shared[units[match.a].key]
     return matches
+
+
+# A MinHash estimate of Jaccard similarity is a count of agreeing positions out of 128: a pair
+# whose true similarity may, at four standard errors (a Wilson bound), still make it a copy
+# is verified; the rest are dropped unverified (a true copy is practically never lost).
+_Z = 4.0
+
+
+def _similarity_bound(agree: np.ndarray, n: int) -> np.ndarray:
+    """Upper Wilson bounds of Jaccard similarity from ``agree`` positions out of ``n``."""
+    z2 = _Z * _Z
+    return (agree + z2 / 2 + _Z * np.sqrt(agree * (1 - agree / n) + z2 / 4)) / (n + z2)
+
+
+def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh: set[int],
+                     candidates: set[tuple[int, int]], threshold: float) -> list[tuple[int, int]]:
+    """The candidate pairs to verify exactly, in order, after the cheap tests done for all of
+    them at once: at least one side new, not two pieces of one section, both long enough, and a
+    signature estimate that leaves the pair a chance of being a copy."""
+    if not candidates:
+        return []
+    pairs = np.array(sorted(candidates), dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    is_fresh = np.zeros(len(units), dtype=bool)
+    is_fresh[list(fresh)] = True
+    section = np.array([u.section_id for u in units])
+    size = np.array([u.shingle_count for u in units])
+    keep = (is_fresh[a] | is_fresh[b]) & (section[a] != section[b])
+    keep &= np.minimum(size[a], size[b]) >= MIN_SHINGLES
+    estimate = _similarity_bound((signatures[a] == signatures[b]).sum(axis=1), signatures.shape[1])
+    # containment from Jaccard and the sizes: |A n B| = J (|A| + |B|) / (1 + J)
+    contained = estimate * (size[a] + size[b]) / ((1 + estimate) * np.maximum(np.minimum(size[a], size[b]), 1))
+    keep &= (estimate >= threshold) | (contained >= CONTAINMENT_THRESHOLD)
+    return [tuple(p) for p in pairs[keep].tolist()]
 
 
 class _Texts:
@@ -265,6 +342,15 @@ class _Texts:
 
     def text(self, unit: StoredUnit) -> str:
         return self.section(unit.section_id)[0][unit.start : unit.end].strip()
+
+    def texts(self, units: Iterable[StoredUnit]) -> dict[str, str]:
+        """Many units' texts by key, their sections read in one query."""
+        units = list(units)
+        ids = sorted({u.section_id for u in units})
+        found = dict(self.db.execute(
+            "select id, text from sections where id in (select value from json_each(?))",
+            [json.dumps(ids)]).fetchall())
+        return {u.key: found.get(u.section_id, "")[u.start : u.end].strip() for u in units}
 
     def shingles(self, unit: StoredUnit) -> set[int]:
         found = self.sets.get(unit.key)

@@ -121,50 +121,73 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
                    star: bool = False, only: Sequence[int] | None = None) -> set[tuple[int, int]]:
-    """Pairs of indexes whose signatures agree on at least one whole band.
+    """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band.
 
     With ``star``, a bucket of n signatures gives n - 1 pairs (each with the bucket's first)
     instead of all n(n-1)/2: enough to group a text copied to many places, in linear time.
     With ``only``, just the buckets that hold one of those indexes (an incremental update).
     """
-    pairs: set[tuple[int, int]] = set()
     if len(signatures) < 2 or (only is not None and not len(only)):
-        return pairs
+        return set()
     matrix = np.asarray(signatures, dtype=np.uint64)
     wanted = np.asarray(sorted(only), dtype=np.int64) if only is not None else None
+    found: list[np.ndarray] = []
+    pairs: set[tuple[int, int]] = set()
     for band in range(bands):
+        columns = matrix[:, band * rows : band * rows + rows]
         # one 64-bit key per signature and band, mixed from its rows; equal keys sort together
         with np.errstate(over="ignore"):
             keys = np.zeros(len(matrix), dtype=np.uint64)
-            for column in range(band * rows, band * rows + rows):
-                keys = keys * np.uint64(0x100000001B3) + matrix[:, column]
+            for column in range(rows):
+                keys = keys * np.uint64(0x100000001B3) + columns[:, column]
         if wanted is not None:  # keep the signatures whose key one of ``only`` shares
             chosen = np.flatnonzero(np.isin(keys, keys[wanted]))
             order = chosen[np.argsort(keys[chosen], kind="stable")]
         else:
-            order = np.argsort(keys, kind="stable")
+            order = np.argsort(keys, kind="stable")  # stable: a bucket lists indexes in order
         sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], len(order)]
-        for first, last in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
-            members = order[first:last].tolist()
-            block = matrix[members, band * rows : band * rows + rows]
-            if not (block == block[0]).all():  # a key collision: group by the rows themselves
-                groups: dict[bytes, list[int]] = defaultdict(list)
+        opens = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+        group = np.cumsum(opens) - 1
+        heads = order[np.flatnonzero(opens)][group]  # each position's bucket's first index
+        later = ~opens
+        a, b, in_group = heads[later], order[later], group[later]
+        # a key collision (different rows, same key) is rare: its buckets are sorted out by rows
+        agree = (columns[a] == columns[b]).all(axis=1)
+        mixed = set(in_group[~agree].tolist())
+        if mixed:
+            keep = ~np.isin(in_group, list(mixed))
+            a, b, in_group = a[keep], b[keep], in_group[keep]
+            for g in mixed:
+                members = order[group == g].tolist()
+                buckets: dict[bytes, list[int]] = defaultdict(list)
                 for m in members:
-                    groups[matrix[m, band * rows : band * rows + rows].tobytes()].append(m)
-                buckets = [g for g in groups.values() if len(g) > 1]
-            else:
-                buckets = [members]
-            for bucket in buckets:
-                bucket.sort()
-                if star:
-                    pairs.update((bucket[0], b) for b in bucket[1:])
-                    continue
-                for i, a in enumerate(bucket):
-                    for b in bucket[i + 1 :]:
-                        pairs.add((a, b))
+                    buckets[columns[m].tobytes()].append(m)
+                for bucket in buckets.values():
+                    pairs.update(_bucket_pairs(sorted(bucket), star))
+        if star:
+            found.append(a * len(matrix) + b)
+            continue
+        for first, last in zip(*_runs(in_group)):  # every pair of each bucket
+            bucket = [int(a[first]), *b[first:last].tolist()]
+            pairs.update(_bucket_pairs(bucket, star))
+    if found:
+        flat = np.unique(np.concatenate(found))
+        pairs.update(zip((flat // len(matrix)).tolist(), (flat % len(matrix)).tolist()))
     return pairs
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each run of equal values."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return starts, np.r_[starts[1:], len(values)]
+
+
+def _bucket_pairs(bucket: list[int], star: bool) -> list[tuple[int, int]]:
+    if star:
+        return [(bucket[0], b) for b in bucket[1:]]
+    return [(a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :]]
 
 
 def bands_for(threshold: float, permutations: int) -> tuple[int, int]:

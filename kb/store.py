@@ -23,7 +23,7 @@ from .model import Article
 from .paths import file_fingerprint
 from .roles import roles_fingerprint
 
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")
@@ -237,6 +237,8 @@ class ArticleRows:
     facts: list[tuple]
     champion_weights: list[list[tuple[str, float]]]
     term_spans: list[bytes] = field(default_factory=list)  # per section, where its terms stand
+    # duplicate detection's signatures of its sections and paragraphs (owners: section indexes)
+    signed: duplicate_store.SignedUnits | None = None
 
 
 def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> ArticleRows:
@@ -283,8 +285,12 @@ def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> Ar
     weights = (
         [champions.section_weights(h, b) for h, b, *_ in sections_fts] if champion_weights else []
     )
+    spans = [idx.body.spans for idx in analyzed.sections]
+    signed = duplicate_store.sign_sections(
+        (i, section.text, fts[1], blob)
+        for i, (section, fts, blob) in enumerate(zip(article.sections, sections_fts, spans)))
     return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts,
-                       weights, [idx.body.spans for idx in analyzed.sections])
+                       weights, spans, signed)
 
 
 class Writer:
@@ -292,11 +298,13 @@ class Writer:
 
     def __init__(self, db: sqlite_utils.Database, collector: champions.ChampionCollector | None = None):
         self.conn = db.conn
+        self.db = db
         self.next_section = self._next_id("sections")
         self.next_qa = self._next_id("qa")
         # a full build collects champion lists; an incremental one offers its sections after
         self.collector = collector
         self.added_weights: list[tuple[int, list[tuple[str, float]]]] = []
+        self.signed: dict[str, Any] = {}  # unit -> shingle hashes, for duplicate detection
 
     def _next_id(self, table: str) -> int:
         return self.conn.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
@@ -327,6 +335,9 @@ class Writer:
             "insert into term_spans (section_id, spans) values (?, ?)",
             [(i, blob) for i, blob in zip(ids, rows.term_spans) if blob],
         )
+        if rows.signed is not None:
+            self.signed.update(duplicate_store.store_signatures(self.db, rows.article_id,
+                                                                rows.signed, list(ids)))
         if self.collector is not None:
             for section_id, weights in zip(ids, rows.champion_weights):
                 self.collector.add(section_id, weights)

@@ -138,3 +138,25 @@ def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
     assert lsh_candidates(signatures, 32, 4) == {(0, 3), (1, 5)}
     assert lsh_candidates(signatures, 32, 4, only=[3]) == {(0, 3)}
     assert lsh_candidates(signatures, 32, 4, only=[2]) == set()
+
+
+@pytest.mark.parametrize("star", [False, True])
+def test_lsh_matches_a_plain_bucket_count(star):
+    """The vectorized banding gives what grouping each band's rows in a dict gives."""
+    from collections import defaultdict
+
+    from kb.minhash import lsh_candidates
+
+    rng = np.random.default_rng(3)
+    signatures = rng.integers(0, 4, (40, 8), dtype=np.uint64).astype(np.uint32)  # many buckets
+    expected: set[tuple[int, int]] = set()
+    for band in range(4):
+        buckets = defaultdict(list)
+        for i, s in enumerate(signatures):
+            buckets[s[band * 2 : band * 2 + 2].tobytes()].append(i)
+        for members in buckets.values():
+            if star:
+                expected |= {(members[0], b) for b in members[1:]}
+            else:
+                expected |= {(a, b) for n, a in enumerate(members) for b in members[n + 1 :]}
+    assert expected and lsh_candidates(list(signatures), 4, 2, star=star) == expected
