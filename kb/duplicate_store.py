@@ -29,6 +29,7 @@ from .duplicates import (
     MIN_SHINGLES,
     NEAR_THRESHOLD,
     SHINGLE_SIZE,
+    groups_places,
     is_copy,
     overlap,
     text_hash,
@@ -108,11 +109,13 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     its analysis workers, see :func:`sign_sections`), with their shingle hashes."""
     fresh = _sign_new_units(db)
     fresh.update(signed or {})
-    if not fresh and not db.execute("select 1 from duplicates where cluster_id is null limit 1").fetchone():
-        return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing new
+    stale = db.execute(f"select 1 from duplicate_places where {_GONE} limit 1").fetchone()
+    if not fresh and not stale:
+        return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
     units = _load_units(db)
     matches = _matches(db, units, threshold, fresh)
-    _write(db, units, matches, min_articles)
+    changed = {u.article_id for u in units if u.key in fresh}
+    _write(db, units, matches, min_articles, changed)
     return db.execute("select count(*) from duplicates").fetchone()[0]
 
 
@@ -248,16 +251,23 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     index_of = {u.key: i for i, u in enumerate(units)}
     fresh = {index_of[k] for k in known if k in index_of}
     # Text copied to many places is one group: each copy is linked once (to the first, or to
-    # any member already grouped), not to every other copy.
+    # any member already grouped), not to every other copy. A looser match is kept once per
+    # pair of groups.
     linked: UnionFind[int] = UnionFind()
     find, link = linked.find, linked.union
+    loose: set[tuple[int, int]] = set()
 
-    for a_key, b_key in db.execute(
-        "select a_section_id || ':' || coalesce(a_paragraph, ''), "
+    for kind, similarity, a_key, b_key in db.execute(
+        "select kind, similarity, a_section_id || ':' || coalesce(a_paragraph, ''), "
         "b_section_id || ':' || coalesce(b_paragraph, '') from duplicates"
     ):
         if a_key in index_of and b_key in index_of:
-            link(index_of[a_key], index_of[b_key])
+            a, b = index_of[a_key], index_of[b_key]
+            if groups_places(kind, similarity):
+                link(a, b)
+            else:
+                loose.add((a, b))
+    loose = {tuple(sorted((find(a), find(b)))) for a, b in loose}
     fresh_hashes = {units[i].text_hash for i in fresh}  # only groups a new unit is in
     by_hash: dict[str, list[int]] = {}
     for index, unit in enumerate(units):
@@ -276,12 +286,17 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                                 only=None if len(fresh) == len(units) else sorted(fresh))
     texts = _Texts(db, known)
     for a, b in _worth_verifying(units, signatures, fresh, candidates, threshold):
-        if find(a) == find(b):
+        roots = tuple(sorted((find(a), find(b))))
+        if roots[0] == roots[1] or roots in loose:
             continue
         jaccard, containment = overlap(texts.shingles(units[a]), texts.shingles(units[b]))
         if is_copy(jaccard, containment, threshold):
-            link(a, b)
-            matches.append(_Match("near", round(jaccard, 4), round(containment, 4), a, b, ""))
+            similarity = round(jaccard, 4)
+            if groups_places("near", similarity):
+                link(a, b)
+            else:
+                loose.add(roots)
+            matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
     shared = texts.texts(units[m.a] for m in matches)
     for match in matches:
         match.shared = shared[units[match.a].key]
@@ -364,9 +379,16 @@ class _Texts:
         return found
 
 
+# a place whose article was removed, or whose section is gone (its article was changed)
+_GONE = ("article_id not in (select id from articles) "
+         "or section_id not in (select id from sections)")
+
+
 def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
-           min_articles: int) -> None:
-    """Add the new matches, then group all stored matches into clusters afresh."""
+           min_articles: int, changed_articles: set[str]) -> None:
+    """Add the new matches, then group into clusters again only what changed: the matches of
+    clusters that gained a match or lost a place (an article changed or removed); the other
+    clusters are left as they are."""
     conn = db.conn
     conn.executemany(
         "insert into duplicates (kind, similarity, containment, a_article_id, a_section_id, "
@@ -376,13 +398,43 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
           units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id, units[m.b].paragraph,
           m.shared[:2000]) for m in matches],
     )
-    for table in ("duplicate_places", "duplicate_clusters"):
-        conn.execute(f"delete from {table}")
-    conn.execute("update sections set boilerplate = 0 where boilerplate")
+    ends = {(units[i].section_id, units[i].paragraph) for m in matches for i in (m.a, m.b)}
+    affected = _affected_clusters(db, ends, changed_articles)
+    if affected:
+        ids = json.dumps(sorted(affected))
+        conn.execute("update sections set boilerplate = 0 where id in (select section_id from "
+                     "duplicate_places where cluster_id in (select value from json_each(?)))", [ids])
+        for table, key in (("duplicate_places", "cluster_id"), ("duplicate_clusters", "id")):
+            conn.execute(f"delete from {table} where {key} in (select value from json_each(?))", [ids])
     stored = conn.execute(
         "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
-        "b_section_id, b_paragraph, shared from duplicates order by id"
+        "b_section_id, b_paragraph, shared from duplicates where cluster_id is null or "
+        "cluster_id in (select value from json_each(?)) order by id", [json.dumps(sorted(affected))]
     ).fetchall()
+    first_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicate_clusters").fetchone()[0]
+    _write_clusters(db, _group(stored), first_id, min_articles)
+
+
+def _affected_clusters(db: sqlite_utils.Database, ends: set[tuple[int, int | None]],
+                       changed_articles: set[str]) -> set[int]:
+    """Clusters with a place in a changed or removed article, or at an end of a new match."""
+    found = {row[0] for row in db.execute(
+        f"select distinct cluster_id from duplicate_places where article_id in "
+        f"(select value from json_each(?)) or {_GONE}", [json.dumps(sorted(changed_articles))])}
+    sections = json.dumps(sorted({section for section, _ in ends}))
+    for cluster_id, section_id, paragraph in db.execute(
+        "select cluster_id, section_id, paragraph from duplicate_places "
+        "where section_id in (select value from json_each(?))", [sections]
+    ):
+        if (section_id, paragraph) in ends:
+            found.add(cluster_id)
+    return found
+
+
+def _group(stored: list[tuple]) -> list[tuple[list[tuple], list[tuple]]]:
+    """Matches grouped by the places they link: (places, matches) of each group, in order.
+    Matches that join groups (:func:`groups_places`) make them; each looser one is a group of
+    its own two places."""
     number: dict[tuple, int] = {}  # place -> a small int, so the union-find runs on a list
     ends = []
     for row in stored:
@@ -390,20 +442,25 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
         b = number.setdefault((row[6], row[7], row[8]), len(number))
         ends.append((a, b))
     linked: UnionFind[int] = UnionFind()
-    find = linked.find
-    for a, b in ends:
-        linked.union(a, b)
+    joins = [groups_places(row[1], row[2]) for row in stored]
+    for (a, b), join in zip(ends, joins):
+        if join:
+            linked.union(a, b)
     place_of = list(number)
-    members: dict[int, set[int]] = {}
-    links: dict[int, list] = {}
-    for row, (a, b) in zip(stored, ends):
-        root = find(a)
-        members.setdefault(root, set()).update((a, b))
-        links.setdefault(root, []).append(row)
+    members: dict[tuple, set[int]] = {}
+    links: dict[tuple, list] = {}
+    for row, (a, b), join in zip(stored, ends, joins):
+        group = ("group", linked.find(a)) if join else ("pair", row[0])
+        members.setdefault(group, set()).update((a, b))
+        links.setdefault(group, []).append(row)
+    return sorted((([place_of[i] for i in sorted(places)], links[group])
+                   for group, places in members.items()), key=lambda g: g[1][0][0])
+
+
+def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], list[tuple]]],
+                    first_id: int, min_articles: int) -> None:
     cluster_rows, places, assignments, boilerplate_sections = [], [], [], set()
-    for cluster_id, root in enumerate(sorted(members), start=1):
-        group = [place_of[i] for i in sorted(members[root])]
-        group_links = links[root]
+    for cluster_id, (group, group_links) in enumerate(groups, start=first_id):
         articles = {m[0] for m in group}
         kind = ("boilerplate" if len(articles) >= min_articles
                 else "exact" if all(r[1] == "exact" for r in group_links) else "near")
@@ -413,6 +470,7 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
         assignments += [(cluster_id, r[0]) for r in group_links]
         if kind == "boilerplate":
             boilerplate_sections |= {m[1] for m in group if m[2] is None}
+    conn = db.conn
     conn.executemany("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)", cluster_rows)
     conn.executemany("insert into duplicate_places values (?, ?, ?, ?)", places)
     conn.executemany("update duplicates set cluster_id = ? where id = ?", assignments)
@@ -486,6 +544,23 @@ def _side(db: sqlite_utils.Database, article_id: str, section_id: int, paragraph
         text = text[start:end].strip()
     return {"article_id": article_id, "article_title": title, "heading": heading or title,
             "text": text, "section_id": section_id, "paragraph": paragraph, "anchor": anchor}
+
+
+def unit_overlap(db: sqlite_utils.Database, a: tuple[int, int | None],
+                 b: tuple[int, int | None]) -> tuple[float, float]:
+    """Jaccard similarity and containment of two stored units, each given as (section id,
+    paragraph or None), computed exactly from their words."""
+    texts = _Texts(db)
+    found = []
+    for section_id, paragraph in (a, b):
+        row = db.execute(
+            "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
+            "signature from dup_signatures where unit = ?", [unit_key(section_id, paragraph)]
+        ).fetchone()
+        if row is None:
+            return 0.0, 0.0
+        found.append(StoredUnit(*row[:7], np.frombuffer(row[8], dtype=np.uint32), row[7]))
+    return overlap(texts.shingles(found[0]), texts.shingles(found[1]))
 
 
 def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = NEAR_THRESHOLD) -> list[dict]:

@@ -35,6 +35,10 @@ MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs say too little to count as a copy
 MIN_SHINGLES = 5
 SHINGLE_SIZE = 3
 BOILERPLATE_ARTICLES = 3
+# A match this close (or exact) puts its two places in one group. Looser matches stay pairs:
+# groups are joined along chains of matches, and a chain of loose ones drifts from one text to
+# an unrelated one (on a corpus that shares sentences, thousands of sections became one group).
+GROUP_SIMILARITY = 0.7
 
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -105,6 +109,11 @@ def overlap(a: set, b: set) -> tuple[float, float]:
     return common / len(a | b), common / min(len(a), len(b))
 
 
+def groups_places(kind: str, similarity: float) -> bool:
+    """Whether a match joins its two places' groups (see ``GROUP_SIMILARITY``)."""
+    return kind == "exact" or similarity >= GROUP_SIMILARITY
+
+
 def is_copy(jaccard: float, containment: float, threshold: float = NEAR_THRESHOLD) -> bool:
     """A light rewrite (similar enough) or a partial copy (mostly inside the other text)."""
     return jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD
@@ -163,28 +172,30 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
 
 
 def clusters(matches: Iterable[Match], min_articles: int = BOILERPLATE_ARTICLES) -> list[Cluster]:
-    """Units linked by matches, grouped; a group in ``min_articles`` articles or more is
-    boilerplate."""
+    """Units grouped by the matches that join groups (:func:`groups_places`); each looser match
+    is a group of its two units. A group in ``min_articles`` articles or more is boilerplate."""
     linked: UnionFind[int] = UnionFind()
     find = linked.find
-    units: dict[int, Unit] = {}
-    best: dict[int, float] = {}
     links = list(matches)
-    for match in links:
-        units[id(match.a)], units[id(match.b)] = match.a, match.b
+    grouping = [m for m in links if groups_places(m.kind, m.similarity)]
+    for match in grouping:
         linked.union(id(match.a), id(match.b))
-    groups: dict[int, list[Unit]] = {}
-    for key, unit in units.items():
-        groups.setdefault(find(key), []).append(unit)
-    for match in links:
+    groups: dict[int, dict[int, Unit]] = {}
+    kinds: dict[int, set[str]] = {}
+    best: dict[int, float] = {}
+    for match in grouping:
         root = find(id(match.a))
+        groups.setdefault(root, {}).update({id(match.a): match.a, id(match.b): match.b})
+        kinds.setdefault(root, set()).add(match.kind)
         best[root] = min(best.get(root, 1.0), match.similarity)
+    members = [(list(g.values()), kinds[r], best[r]) for r, g in groups.items()]
+    members += [([m.a, m.b], {m.kind}, m.similarity) for m in links
+                if not groups_places(m.kind, m.similarity)]
     out = []
-    for root, members in groups.items():
-        kinds = {m.kind for m in links if find(id(m.a)) == root}
-        kind = "exact" if kinds == {"exact"} else "near"
-        cluster = Cluster(kind, sorted(members, key=lambda u: (u.article_id, u.position, u.paragraph or -1)),
-                          best.get(root, 1.0))
+    for units, kind_set, similarity in members:
+        kind = "exact" if kind_set == {"exact"} else "near"
+        cluster = Cluster(kind, sorted(units, key=lambda u: (u.article_id, u.position, u.paragraph or -1)),
+                          similarity)
         if len(cluster.articles) >= min_articles:
             cluster.kind = "boilerplate"
         out.append(cluster)

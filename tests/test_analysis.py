@@ -192,3 +192,17 @@ def test_offsets_hold_for_any_text(text):
 @pytest.mark.parametrize("text", ["", "   ", "\n\n", "。、!?", "---"])
 def test_texts_without_words_give_no_tokens(analyzer, text):
     assert analyzer.tokens(text) == []
+
+
+@pytest.mark.parametrize("numbers", [[0, 2, 1, 3], [0, 300, 5, 2], [70000, 4, 1, 1], []])
+def test_term_places_survive_packing_at_every_width(numbers):
+    """Gaps and lengths under 256, under 65,536 and above pack into 1, 2 and 4 bytes a number;
+    decoding gives back each term's start and end."""
+    from kb.analysis import decode_spans, encode_spans
+
+    expected, end = [], 0
+    for gap, length in zip(numbers[0::2], numbers[1::2]):
+        start = end + gap
+        end = start + length
+        expected.append((start, end))
+    assert decode_spans(encode_spans(numbers)) == expected

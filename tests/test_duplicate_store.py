@@ -146,3 +146,77 @@ def test_kb_check_names_a_bad_draft_or_index_with_status_2(runner, corpus, tmp_p
     no_index = runner.invoke(cli, ["check", str(fine), "--db", str(tmp_path / "none.db")])
     assert no_index.exit_code == 2 and "none.db" in no_index.output
     assert sha256(db_path) == before
+
+
+def _clusters(db_path) -> set[tuple[str, frozenset]]:
+    """Each cluster as its kind and its places named by article, section position and paragraph
+    (section ids differ between builds)."""
+    db = open_db(db_path)
+    try:
+        groups: dict[int, set] = {}
+        kinds = dict(db.execute("select id, kind from duplicate_clusters").fetchall())
+        for cluster_id, article_id, position, paragraph in db.execute(
+            "select p.cluster_id, p.article_id, s.position, p.paragraph from duplicate_places p "
+            "join sections s on s.id = p.section_id"
+        ):
+            groups.setdefault(cluster_id, set()).add((article_id, position, paragraph))
+        flags = db.execute("select article_id, position from sections where boilerplate").fetchall()
+        assert set(kinds) == set(groups)
+        return {(kinds[c], frozenset(g)) for c, g in groups.items()} | {("flag", frozenset(flags))}
+    finally:
+        db.close()
+
+
+def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_path):
+    """Only the clusters a change touches are regrouped; the result must be what a full build
+    gives: after an edit that breaks a copy, a removal that leaves boilerplate in two articles
+    (so no longer boilerplate), and an added copy that joins an existing group."""
+    import shutil
+
+    folder, db_path, _ = corpus
+    work = tmp_path / "articles"
+    shutil.copytree(folder, work)
+    incremental = tmp_path / "kb.db"
+    shutil.copy(db_path, incremental)
+    steps = [
+        lambda: (work / "b.md").write_text(article_text(
+            title="背中の熱さと自律神経",
+            body=f"## 自律神経と背中の熱\n\n{INDEPENDENT}\n\n## ご予約\n\n{BOOKING}\n"), "utf-8"),
+        lambda: (work / "c.md").unlink(),
+        lambda: write_article(work, "d.md", title="背中の熱(転載)",
+                              body=f"## 転載\n\n{ORIGINAL}\n\n## ご予約\n\n{BOOKING}\n"),
+    ]
+    seen = set()
+    for n, step in enumerate(steps):
+        step()
+        build_index(work, incremental, workers=1)
+        full = tmp_path / f"full-{n}.db"
+        build_index(work, full, full=True, workers=1)
+        got = _clusters(incremental)
+        assert got == _clusters(full)
+        seen.add(frozenset(got))
+    assert len(seen) == len(steps)  # each step changed the clusters
+
+
+def test_articles_written_independently_on_one_topic_are_never_paired(tmp_path):
+    """tests/fixtures/independent/: eight topics, each written twice independently (交感神経,
+    肩こり, 頭痛...). They share the topic's words, and no match may link two of them."""
+    from helpers import REPO_ROOT
+
+    folder = REPO_ROOT / "tests" / "fixtures" / "independent"
+    report = build_index(folder, tmp_path / "kb.db", workers=1)
+    assert report.articles == 16
+    db = open_db(tmp_path / "kb.db")
+    try:
+        from kb.duplicate_store import list_duplicates
+
+        # the pairs do share words: the test would notice a detector that compares nothing
+        shared = db.execute(
+            "select count(*) from sections_fts a join sections_fts b on a.rowid < b.rowid "
+            "where a.body like '%神経%' and b.body like '%神経%'").fetchone()[0]
+        assert shared > 0
+        pairs = [(d["a"]["article_id"], d["b"]["article_id"], d["similarity"])
+                 for d in list_duplicates(db) if d["a"]["article_id"] != d["b"]["article_id"]]
+        assert pairs == []
+    finally:
+        db.close()
