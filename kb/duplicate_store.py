@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Iterable, Sequence
@@ -21,7 +20,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import sqlite_utils
 
-from .analysis import decode_spans, span_bounds
+from .analysis import span_bounds
 from .duplicates import (
     BOILERPLATE_ARTICLES,
     CONTAINMENT_THRESHOLD,
@@ -207,14 +206,6 @@ def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
     return ranges
 
 
-def _terms_between(terms: list[str], spans: list[tuple[int, int]], start: int, end: int) -> list[str]:
-    """The terms that stand in text[start:end] (spans are in order: two binary searches)."""
-    if len(spans) != len(terms):
-        return []
-    starts = [s for s, _ in spans]
-    return terms[bisect_left(starts, start) : bisect_left(starts, end)]
-
-
 def _load_units(db: sqlite_utils.Database) -> list[StoredUnit]:
     rows = db.execute(
         "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
@@ -297,9 +288,11 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
             else:
                 loose.add(roots)
             matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
-    shared = texts.texts(units[m.a] for m in matches)
+    texts.read(units[i].section_id for m in matches for i in (m.a, m.b))
+    whole = texts.texts(units[m.a] for m in matches if m.kind == "exact")
     for match in matches:
-        match.shared = shared[units[match.a].key]
+        ua, ub = units[match.a], units[match.b]
+        match.shared = whole[ua.key] if match.kind == "exact" else texts.shared(ua, ub)
     return matches
 
 
@@ -338,50 +331,77 @@ def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh:
 
 
 class _Texts:
-    """Section texts and terms read once each, for verifying candidates."""
+    """Section texts, terms and term places read once each, for verifying candidates and
+    showing what two units share."""
 
     def __init__(self, db: sqlite_utils.Database, known: dict[str, np.ndarray] | None = None) -> None:
         self.db = db
         self.known = known or {}  # unit -> shingle hashes already computed
-        self.cache: dict[int, tuple[str, list[str], list[tuple[int, int]]]] = {}
+        self.cache: dict[int, tuple[str, list[str], np.ndarray, np.ndarray]] = {}
         self.sets: dict[str, set[int]] = {}  # unit -> its shingle hashes
 
-    def section(self, section_id: int) -> tuple[str, list[str], list[tuple[int, int]]]:
-        if section_id not in self.cache:
-            text, body, blob = self.db.execute(
-                "select s.text, f.body, t.spans from sections s join sections_fts f on f.rowid = s.id "
-                "left join term_spans t on t.section_id = s.id where s.id = ?", [section_id]
-            ).fetchone()
-            self.cache[section_id] = (text, (body or "").split(), decode_spans(blob))
-        return self.cache[section_id]
+    def read(self, section_ids: Iterable[int]) -> None:
+        """Read many sections in one query (those not read yet)."""
+        wanted = sorted({i for i in section_ids if i not in self.cache})
+        for section_id, text, body, blob in self.db.execute(
+            "select s.id, s.text, f.body, t.spans from sections s join sections_fts f on f.rowid = s.id "
+            "left join term_spans t on t.section_id = s.id "
+            "where s.id in (select value from json_each(?))", [json.dumps(wanted)]
+        ):
+            self.cache[section_id] = (text, (body or "").split(), *span_bounds(blob))
 
-    def text(self, unit: StoredUnit) -> str:
-        return self.section(unit.section_id)[0][unit.start : unit.end].strip()
+    def section(self, section_id: int) -> tuple[str, list[str], np.ndarray, np.ndarray]:
+        if section_id not in self.cache:
+            self.read([section_id])
+        return self.cache.get(section_id) or ("", [], *span_bounds(None))
+
+    def terms(self, unit: StoredUnit) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A unit's terms and where each starts and ends in its section's text."""
+        _, terms, starts, ends = self.section(unit.section_id)
+        if unit.paragraph is None:
+            return terms, starts, ends
+        if len(starts) != len(terms):
+            return [], starts[:0], ends[:0]
+        first, last = np.searchsorted(starts, [unit.start, unit.end])
+        return terms[first:last], starts[first:last], ends[first:last]
 
     def texts(self, units: Iterable[StoredUnit]) -> dict[str, str]:
         """Many units' texts by key, their sections read in one query."""
         units = list(units)
-        ids = sorted({u.section_id for u in units})
-        found = dict(self.db.execute(
-            "select id, text from sections where id in (select value from json_each(?))",
-            [json.dumps(ids)]).fetchall())
-        return {u.key: found.get(u.section_id, "")[u.start : u.end].strip() for u in units}
+        self.read(u.section_id for u in units)
+        return {u.key: self.section(u.section_id)[0][u.start : u.end].strip() for u in units}
 
     def shingles(self, unit: StoredUnit) -> set[int]:
         found = self.sets.get(unit.key)
         if found is None and unit.key in self.known:
             found = self.sets[unit.key] = set(self.known[unit.key].tolist())
         if found is None:
-            _, terms, spans = self.section(unit.section_id)
-            if unit.paragraph is not None:
-                terms = _terms_between(terms, spans, unit.start, unit.end)
-            found = self.sets[unit.key] = set(shingle_hashes(terms, SHINGLE_SIZE).tolist())
+            found = self.sets[unit.key] = set(shingle_hashes(self.terms(unit)[0], SHINGLE_SIZE).tolist())
         return found
 
+    def shared(self, a: StoredUnit, b: StoredUnit) -> str:
+        """The passages of ``a`` that ``b`` repeats: the runs of words whose shingles both hold,
+        joined with an ellipsis (the whole of ``a`` when no word places are stored)."""
+        terms, starts, ends = self.terms(a)
+        text = self.section(a.section_id)[0]
+        if not terms or len(starts) != len(terms):
+            return text[a.start : a.end].strip()
+        hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)  # one per position
+        common = np.flatnonzero(np.isin(hashes, np.fromiter(self.shingles(b), dtype=np.uint64)))
+        if not len(common):
+            return ""
+        width = min(SHINGLE_SIZE, len(terms))
+        pieces: list[list[int]] = []
+        for begin, end in zip(starts[common].tolist(), ends[common + width - 1].tolist()):
+            if pieces and begin <= pieces[-1][1] + 1:  # touching or overlapping: one passage
+                pieces[-1][1] = max(pieces[-1][1], end)
+            else:
+                pieces.append([begin, end])
+        return " … ".join(text[begin:end].strip() for begin, end in pieces)
 
-# a place whose article was removed, or whose section is gone (its article was changed)
-_GONE = ("article_id not in (select id from articles) "
-         "or section_id not in (select id from sections)")
+
+# a place whose section is gone (its article was changed or removed)
+_GONE = "not exists (select 1 from sections s where s.id = duplicate_places.section_id)"
 
 
 def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],

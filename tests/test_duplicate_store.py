@@ -220,3 +220,28 @@ def test_articles_written_independently_on_one_topic_are_never_paired(tmp_path):
         assert pairs == []
     finally:
         db.close()
+
+
+def test_a_near_match_shows_the_passages_both_hold_not_what_differs(tmp_path):
+    first = ("肩こりは長時間のデスクワークで首や肩の筋肉が緊張し続けることで起こります。"
+             "画面をのぞき込む姿勢が続くと、頭の重さを首の後ろの筋肉だけで支えることになります。"
+             "血流が悪くなると疲労物質がたまり、重だるさや痛みにつながります。"
+             "一時間に一度は立ち上がり、肩を大きく回すストレッチを習慣にしましょう。"
+             "湯船につかって体を温めることも、筋肉の緊張をほぐすのに役立ちます。"
+             "枕の高さが合っていないと、寝ている間にも首に負担がかかります。")
+    changed = first.replace("血流が悪くなると疲労物質がたまり、重だるさや痛みにつながります。",
+                            "睡眠不足や冷房による冷えも筋肉のこわばりを強めます。")
+    folder = tmp_path / "articles"
+    write_article(folder, "x.md", title="肩こりの原因", body=f"## 原因\n\n{first}\n")
+    write_article(folder, "y.md", title="肩こりの対策", body=f"## なぜ起こるか\n\n{changed}\n")
+    build_index(folder, tmp_path / "kb.db", workers=1)
+    db = open_db(tmp_path / "kb.db")
+    try:
+        from kb.duplicate_store import list_duplicates
+
+        [match] = [d for d in list_duplicates(db) if d["kind"] == "near"]
+    finally:
+        db.close()
+    assert "デスクワーク" in match["shared"] and "枕の高さ" in match["shared"]
+    assert "疲労物質" not in match["shared"] and "冷房" not in match["shared"]
+    assert " … " in match["shared"]  # two passages, the changed sentence left out between them
