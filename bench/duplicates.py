@@ -89,9 +89,9 @@ def plant(db_path: Path, folder: Path, count: int, seed: int) -> dict[str, tuple
 def score(db_path: Path, planted: dict[str, tuple[int, str]]) -> dict[str, dict]:
     """Recall and precision per kind. A match of a planted copy is ``right`` when it links the
     copy to its source or its source's cluster; it ``shares`` the source's text when, besides,
-    the other side is itself a copy of the source by the exact measure (the generated corpus
-    repeats sentences, so other sections hold the source's text too: the match is true, but
-    the source's own cluster missed that section)."""
+    the other side is itself a copy of the source section or of one of its paragraphs by the
+    exact measure (the generated corpus repeats sentences, so other sections hold the source's
+    text too: such a match is true, though it is not a link to the source itself)."""
     import sqlite_utils
 
     from kb.duplicate_store import unit_overlap
@@ -109,6 +109,8 @@ def score(db_path: Path, planted: dict[str, tuple[int, str]]) -> dict[str, dict]
         copy_sections = [r[0] for r in conn.execute(
             "select id from sections where article_id = ?", [article_id])]
         source_clusters = cluster_of.get(source, set())
+        source_units = conn.execute(  # the source section and its paragraphs
+            "select section_id, paragraph from dup_signatures where section_id = ?", [source]).fetchall()
         if any(cluster_of.get(s, set()) & source_clusters for s in copy_sections):
             row["found"] += 1
         for a_article, a_section, a_paragraph, b_article, b_section, b_paragraph in conn.execute(
@@ -122,7 +124,8 @@ def score(db_path: Path, planted: dict[str, tuple[int, str]]) -> dict[str, dict]
             row["matches"] += 1
             right = other[0] == source or bool(cluster_of.get(other[0], set()) & source_clusters)
             row["right"] += right
-            row["shares"] += right or is_copy(*unit_overlap(db, (source, None), other))
+            row["shares"] += right or any(is_copy(*unit_overlap(db, unit, other))
+                                          for unit in source_units)
     conn.close()
     for row in out.values():
         row["recall"] = round(row["found"] / row["planted"], 3) if row["planted"] else None

@@ -112,10 +112,24 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     if not fresh and not stale:
         return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
     units = _load_units(db)
-    matches = _matches(db, units, threshold, fresh)
     changed = {u.article_id for u in units if u.key in fresh}
+    again = _left_behind(db, changed)
+    matches = _matches(db, units, threshold, fresh, again)
     _write(db, units, matches, min_articles, changed)
     return db.execute("select count(*) from duplicates").fetchone()[0]
+
+
+def _left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[str]:
+    """Units that stay in a cluster which loses places (their article changed or went): they
+    are compared again, since the links that held them together may have gone with those
+    places (each copy is linked to one other, not to all)."""
+    broken = _affected_clusters(db, set(), changed_articles)
+    if not broken:
+        return set()
+    return {unit_key(section_id, paragraph) for section_id, paragraph in db.execute(
+        f"select section_id, paragraph from duplicate_places where cluster_id in "
+        f"(select value from json_each(?)) and article_id not in (select value from json_each(?)) "
+        f"and not ({_GONE})", [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
 
 
 @dataclass
@@ -235,12 +249,13 @@ def _related(a: StoredUnit, b: StoredUnit) -> bool:
 
 
 def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: float,
-             known: dict[str, np.ndarray]) -> list[_Match]:
-    """New matches: each pair has at least one unit signed in this build (``known``); the
-    matches already stored link the rest, so they are not compared again."""
+             known: dict[str, np.ndarray], again: set[str] = frozenset()) -> list[_Match]:
+    """New matches: each pair has at least one unit signed in this build (``known``) or to be
+    compared again (``again``); the matches already stored link the rest, so they are not
+    compared again."""
     matches: list[_Match] = []
     index_of = {u.key: i for i, u in enumerate(units)}
-    fresh = {index_of[k] for k in known if k in index_of}
+    fresh = {index_of[k] for k in (*known, *again) if k in index_of}
     # Text copied to many places is one group: each copy is linked once (to the first, or to
     # any member already grouped), not to every other copy. A looser match is kept once per
     # pair of groups.
@@ -386,13 +401,17 @@ class _Texts:
         text = self.section(a.section_id)[0]
         if not terms or len(starts) != len(terms):
             return text[a.start : a.end].strip()
-        hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)  # one per position
-        common = np.flatnonzero(np.isin(hashes, np.fromiter(self.shingles(b), dtype=np.uint64)))
-        if not len(common):
+        hashes = self.known.get(a.key)  # one per position, as signed
+        if hashes is None or len(hashes) != max(len(terms) - SHINGLE_SIZE + 1, 1):
+            hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)
+        theirs = self.shingles(b)
+        common = [i for i, h in enumerate(hashes.tolist()) if h in theirs]
+        if not common:
             return ""
         width = min(SHINGLE_SIZE, len(terms))
+        starts, ends = starts.tolist(), ends.tolist()
         pieces: list[list[int]] = []
-        for begin, end in zip(starts[common].tolist(), ends[common + width - 1].tolist()):
+        for begin, end in ((starts[i], ends[i + width - 1]) for i in common):
             if pieces and begin <= pieces[-1][1] + 1:  # touching or overlapping: one passage
                 pieces[-1][1] = max(pieces[-1][1], end)
             else:
