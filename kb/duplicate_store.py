@@ -585,21 +585,26 @@ def _side(db: sqlite_utils.Database, article_id: str, section_id: int, paragraph
             "text": text, "section_id": section_id, "paragraph": paragraph, "anchor": anchor}
 
 
+def unit_shingles(db: sqlite_utils.Database, section_id: int, paragraph: int | None = None,
+                  texts: "_Texts | None" = None) -> set[int]:
+    """The shingle hashes of a stored unit (a section, or one of its paragraphs): what
+    similarity is measured on. Empty for a unit that is not stored."""
+    row = db.execute(
+        "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
+        "signature from dup_signatures where unit = ?", [unit_key(section_id, paragraph)]
+    ).fetchone()
+    if row is None:
+        return set()
+    unit = StoredUnit(*row[:7], np.frombuffer(row[8], dtype=np.uint32), row[7])
+    return (texts or _Texts(db)).shingles(unit)
+
+
 def unit_overlap(db: sqlite_utils.Database, a: tuple[int, int | None],
                  b: tuple[int, int | None]) -> tuple[float, float]:
     """Jaccard similarity and containment of two stored units, each given as (section id,
     paragraph or None), computed exactly from their words."""
     texts = _Texts(db)
-    found = []
-    for section_id, paragraph in (a, b):
-        row = db.execute(
-            "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
-            "signature from dup_signatures where unit = ?", [unit_key(section_id, paragraph)]
-        ).fetchone()
-        if row is None:
-            return 0.0, 0.0
-        found.append(StoredUnit(*row[:7], np.frombuffer(row[8], dtype=np.uint32), row[7]))
-    return overlap(texts.shingles(found[0]), texts.shingles(found[1]))
+    return overlap(unit_shingles(db, *a, texts=texts), unit_shingles(db, *b, texts=texts))
 
 
 def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = NEAR_THRESHOLD) -> list[dict]:
