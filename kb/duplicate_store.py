@@ -292,8 +292,9 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                                 only=None if len(fresh) == len(units) else sorted(fresh))
     texts = _Texts(db, known)
     for a, b in _worth_verifying(units, signatures, fresh, candidates, threshold):
-        roots = tuple(sorted((find(a), find(b))))
-        if roots[0] == roots[1] or roots in loose:
+        ra, rb = find(a), find(b)
+        roots = (ra, rb) if ra < rb else (rb, ra)
+        if ra == rb or roots in loose:
             continue
         jaccard, containment = overlap(texts.shingles(units[a]), texts.shingles(units[b]))
         if is_copy(jaccard, containment, threshold):
@@ -405,17 +406,17 @@ class _Texts:
         if hashes is None or len(hashes) != max(len(terms) - SHINGLE_SIZE + 1, 1):
             hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)
         theirs = self.shingles(b)
-        common = [i for i, h in enumerate(hashes.tolist()) if h in theirs]
-        if not common:
+        common = np.array([i for i, h in enumerate(hashes.tolist()) if h in theirs], dtype=np.int64)
+        if not len(common):
             return ""
+        # shingle i covers words i .. i + width - 1; passages break where one does not reach
+        # (or touch) the next: starts and ends only grow, so a comparison with the previous does
         width = min(SHINGLE_SIZE, len(terms))
-        starts, ends = starts.tolist(), ends.tolist()
-        pieces: list[list[int]] = []
-        for begin, end in ((starts[i], ends[i + width - 1]) for i in common):
-            if pieces and begin <= pieces[-1][1] + 1:  # touching or overlapping: one passage
-                pieces[-1][1] = max(pieces[-1][1], end)
-            else:
-                pieces.append([begin, end])
+        begins, finishes = starts[common], ends[common + width - 1]
+        breaks = np.flatnonzero(begins[1:] > finishes[:-1] + 1) + 1
+        firsts = [0, *breaks.tolist()]
+        lasts = [b - 1 for b in firsts[1:]] + [len(common) - 1]
+        pieces = zip(begins[firsts].tolist(), finishes[lasts].tolist())
         return " … ".join(text[begin:end].strip() for begin, end in pieces)
 
 
@@ -429,29 +430,32 @@ def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list
     clusters that gained a match or lost a place (an article changed or removed); the other
     clusters are left as they are."""
     conn = db.conn
-    conn.executemany(
-        "insert into duplicates (kind, similarity, containment, a_article_id, a_section_id, "
-        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
-          units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id, units[m.b].paragraph,
-          m.shared[:2000]) for m in matches],
-    )
+    next_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicates").fetchone()[0]
+    new = [(next_id + n, m.kind, m.similarity, units[m.a].article_id, units[m.a].section_id,
+            units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id,
+            units[m.b].paragraph, m.shared[:2000]) for n, m in enumerate(matches)]
     ends = {(units[i].section_id, units[i].paragraph) for m in matches for i in (m.a, m.b)}
-    affected = _affected_clusters(db, ends, changed_articles)
-    if affected:
-        ids = json.dumps(sorted(affected))
-        conn.execute("update sections set boilerplate = 0 where id in (select section_id from "
-                     "duplicate_places where cluster_id in (select value from json_each(?)))", [ids])
-        for table, key in (("duplicate_places", "cluster_id"), ("duplicate_clusters", "id")):
-            conn.execute(f"delete from {table} where {key} in (select value from json_each(?))", [ids])
+    affected = json.dumps(sorted(_affected_clusters(db, ends, changed_articles)))
+    conn.execute("update sections set boilerplate = 0 where id in (select section_id from "
+                 "duplicate_places where cluster_id in (select value from json_each(?)))", [affected])
+    for table, key in (("duplicate_places", "cluster_id"), ("duplicate_clusters", "id")):
+        conn.execute(f"delete from {table} where {key} in (select value from json_each(?))", [affected])
     stored = conn.execute(
         "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
         "b_section_id, b_paragraph, shared from duplicates where cluster_id is null or "
-        "cluster_id in (select value from json_each(?)) order by id", [json.dumps(sorted(affected))]
+        "cluster_id in (select value from json_each(?)) order by id", [affected]
     ).fetchall()
     first_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicate_clusters").fetchone()[0]
-    _write_clusters(db, _group(stored), first_id, min_articles)
+    cluster_of = _write_clusters(db, _group(stored + new), first_id, min_articles)
+    # new matches go in with their cluster (no update of each row afterwards)
+    conn.executemany(
+        "insert into duplicates (id, kind, similarity, containment, a_article_id, a_section_id, "
+        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared, cluster_id) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row[:3], m.containment, *row[3:], cluster_of[row[0]]) for row, m in zip(new, matches)],
+    )
+    conn.executemany("update duplicates set cluster_id = ? where id = ?",
+                     [(cluster_of[row[0]], row[0]) for row in stored])
 
 
 def _affected_clusters(db: sqlite_utils.Database, ends: set[tuple[int, int | None]],
@@ -497,8 +501,10 @@ def _group(stored: list[tuple]) -> list[tuple[list[tuple], list[tuple]]]:
 
 
 def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], list[tuple]]],
-                    first_id: int, min_articles: int) -> None:
-    cluster_rows, places, assignments, boilerplate_sections = [], [], [], set()
+                    first_id: int, min_articles: int) -> dict[int, int]:
+    """Write the clusters and their places; returns each match's cluster id by match id."""
+    cluster_rows, places, boilerplate_sections = [], [], set()
+    cluster_of: dict[int, int] = {}
     for cluster_id, (group, group_links) in enumerate(groups, start=first_id):
         articles = {m[0] for m in group}
         kind = ("boilerplate" if len(articles) >= min_articles
@@ -506,15 +512,15 @@ def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], l
         cluster_rows.append((cluster_id, kind, len(group), len(articles),
                              min(r[2] for r in group_links), (group_links[0][9] or "")[:500]))
         places += [(cluster_id, *m) for m in group]
-        assignments += [(cluster_id, r[0]) for r in group_links]
+        cluster_of.update((r[0], cluster_id) for r in group_links)
         if kind == "boilerplate":
             boilerplate_sections |= {m[1] for m in group if m[2] is None}
     conn = db.conn
     conn.executemany("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)", cluster_rows)
     conn.executemany("insert into duplicate_places values (?, ?, ?, ?)", places)
-    conn.executemany("update duplicates set cluster_id = ? where id = ?", assignments)
     conn.executemany("update sections set boilerplate = 1 where id = ?",
                      [(s,) for s in sorted(boilerplate_sections)])
+    return cluster_of
 
 
 # --- reading the results ------------------------------------------------------------------------
