@@ -30,12 +30,12 @@ from .duplicates import (
     SHINGLE_SIZE,
     groups_places,
     is_copy,
+    lsh_bands,
     overlap,
     text_hash,
 )
 from .minhash import (
     MinHasher,
-    bands_for,
     hashes_of_ids,
     lsh_candidates,
     shingle_hashes,
@@ -286,10 +286,19 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                     and find(first) != find(b)):
                 link(first, b)
                 matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
-    bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
+    bands, rows = lsh_bands(threshold, _HASHER.permutations)
     signatures = np.asarray([u.signature for u in units])
-    candidates = lsh_candidates(signatures, bands, rows, star=True,
-                                only=None if len(fresh) == len(units) else sorted(fresh))
+    # one text, one signature: copies of a text are grouped above, so LSH looks at one of each
+    # (its buckets stay small enough to give all their pairs, see lsh_candidates)
+    first_of: dict[str, int] = {}
+    texts_of = [first_of.setdefault(u.text_hash, i) for i, u in enumerate(units)]
+    distinct = sorted(set(texts_of))
+    wanted = sorted({texts_of[i] for i in fresh})
+    position = {index: n for n, index in enumerate(distinct)}
+    found = lsh_candidates(signatures[distinct], bands, rows, star=True,
+                           only=None if len(wanted) == len(distinct) else [position[i] for i in wanted],
+                           all_pairs_up_to=_ALL_PAIRS_UP_TO)
+    candidates = {(distinct[a], distinct[b]) for a, b in found}
     texts = _Texts(db, known)
     for a, b in _worth_verifying(units, signatures, fresh, candidates, threshold):
         ra, rb = find(a), find(b)
@@ -311,6 +320,11 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
         match.shared = whole[ua.key] if match.kind == "exact" else texts.shared(ua, ub)
     return matches
 
+
+# LSH buckets up to this size give all their pairs, bigger ones a star (each member with the
+# first): a member is then compared with more than the first, which matters now that loosely
+# similar texts are not grouped (a partial copy must meet its own source, not a cousin of it).
+_ALL_PAIRS_UP_TO = 8
 
 # A MinHash estimate of Jaccard similarity is a count of agreeing positions out of 128: a pair
 # whose true similarity may, at four standard errors (a Wilson bound), still make it a copy
@@ -621,7 +635,7 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
     draft_sets = [set(h.tolist()) for h in draft_hashes]
     draft_signatures = [_HASHER.signature(h).astype(np.uint32) for h in draft_hashes]
     hashes = {text_hash(u.text): i for i, u in enumerate(units)}
-    bands, rows = bands_for(min(threshold, 0.9), _HASHER.permutations)
+    bands, rows = lsh_bands(threshold, _HASHER.permutations)
     everything = draft_signatures + [u.signature for u in stored]
     pairs = {(a, b - len(units)) for a, b in lsh_candidates(everything, bands, rows)
              if a < len(units) <= b}

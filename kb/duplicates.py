@@ -30,7 +30,10 @@ from .model import Article
 from .unionfind import UnionFind
 
 NEAR_THRESHOLD = 0.5  # Jaccard of shingles: below this two texts are not a light rewrite
-CONTAINMENT_THRESHOLD = 0.8  # a shorter text mostly inside a longer one: a partial copy
+CONTAINMENT_THRESHOLD = 0.7  # a shorter text mostly inside a longer one: a partial copy
+# LSH aims at pairs this similar (Jaccard): below the threshold, since a partial copy (most of a
+# shorter text inside a longer one) is less similar as a whole than it is contained
+LSH_SIMILARITY = 0.4
 MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs say too little to count as a copy
 MIN_SHINGLES = 5
 SHINGLE_SIZE = 3
@@ -109,6 +112,11 @@ def overlap(a: set, b: set) -> tuple[float, float]:
     return common / len(a | b), common / min(len(a), len(b))
 
 
+def lsh_bands(threshold: float, permutations: int) -> tuple[int, int]:
+    """The LSH bands and rows for finding candidates at ``threshold`` (see ``LSH_SIMILARITY``)."""
+    return bands_for(min(threshold, LSH_SIMILARITY), permutations)
+
+
 def groups_places(kind: str, similarity: float) -> bool:
     """Whether a match joins its two places' groups (see ``GROUP_SIMILARITY``)."""
     return kind == "exact" or similarity >= GROUP_SIMILARITY
@@ -157,7 +165,7 @@ def find_matches(units: Sequence[Unit], threshold: float = NEAR_THRESHOLD,
     hashes = [shingle_hashes(u.terms, SHINGLE_SIZE) for u in units]
     sets = [set(h.tolist()) for h in hashes]
     signatures = [hasher.signature(h) for h in hashes]
-    bands, rows = bands_for(min(threshold, 0.9), hasher.permutations)
+    bands, rows = lsh_bands(threshold, hasher.permutations)
     for a, b in sorted(lsh_candidates(signatures, bands, rows)):
         if (a, b) in exact_pairs or _related(units[a], units[b]):
             continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterator, Sequence
 
 from .analysis import Morpheme, MorphemeSource, get_analyzer
@@ -535,6 +536,12 @@ def _result_terms(result: str, sentence: str,
     return named, frozenset(phrase_key(result).split())
 
 
+@lru_cache(maxsize=4096)
+def _topic_terms(topic: str) -> frozenset[str]:
+    """The words of a section's headings (asked for each sentence of the section: cached)."""
+    return frozenset(phrase_key(topic).split())
+
+
 def _anchor_reading(reading: _Reading, topic: str, section_terms: Callable[[], set[str]],
                     symptoms: list[Symptom]) -> Symptom | None:
     """Which of the article's symptoms a sentence's cause is of (None: of something else).
@@ -546,8 +553,7 @@ def _anchor_reading(reading: _Reading, topic: str, section_terms: Callable[[], s
     if reading.result_named:
         candidates = [lambda: reading.result_terms]
     else:
-        candidates = [lambda: reading.sentence_terms, lambda: set(phrase_key(topic).split()),
-                      section_terms]
+        candidates = [lambda: reading.sentence_terms, lambda: _topic_terms(topic), section_terms]
     for terms_of in candidates:
         terms = terms_of()
         for symptom in symptoms:

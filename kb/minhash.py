@@ -120,12 +120,15 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
-                   star: bool = False, only: Sequence[int] | None = None) -> set[tuple[int, int]]:
+                   star: bool = False, only: Sequence[int] | None = None,
+                   all_pairs_up_to: int = 2) -> set[tuple[int, int]]:
     """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band.
 
-    With ``star``, a bucket of n signatures gives n - 1 pairs (each with the bucket's first)
-    instead of all n(n-1)/2: enough to group a text copied to many places, in linear time.
-    With ``only``, just the buckets that hold one of those indexes (an incremental update).
+    With ``star``, a bucket of more than ``all_pairs_up_to`` signatures gives n - 1 pairs (each
+    with the bucket's first) instead of all n(n-1)/2: enough to group a text copied to many
+    places, in linear time; a smaller bucket still gives all its pairs (its members need not be
+    alike enough to be grouped through the first). With ``only``, just the buckets that hold one
+    of those indexes (an incremental update).
     """
     if len(signatures) < 2 or (only is not None and not len(only)):
         return set()
@@ -166,6 +169,10 @@ def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
                     pairs.update(_bucket_pairs(sorted(bucket), star))
         if star:
             found.append(a * len(matrix) + b)
+            if all_pairs_up_to > 2:  # the pairs without the first, in small buckets
+                for first, last in zip(*_runs(in_group)):
+                    if 1 < last - first < all_pairs_up_to:
+                        pairs.update(_bucket_pairs(sorted(b[first:last].tolist()), False))
             continue
         for first, last in zip(*_runs(in_group)):  # every pair of each bucket
             bucket = [int(a[first]), *b[first:last].tolist()]
@@ -191,14 +198,12 @@ def _bucket_pairs(bucket: list[int], star: bool) -> list[tuple[int, int]]:
 
 
 def bands_for(threshold: float, permutations: int) -> tuple[int, int]:
-    """Bands and rows (dividing ``permutations``) that make most pairs at ``threshold`` candidates
-    and few pairs at half of it (candidates are verified exactly afterwards, so recall counts
-    more than a few extra candidates)."""
+    """Bands and rows (``bands * rows <= permutations``; positions left over are not banded)
+    that make most pairs at ``threshold`` candidates and few pairs at half of it (candidates
+    are verified exactly afterwards, so recall counts more than a few extra candidates)."""
     best = (permutations, 1)
     best_error = float("inf")
     for rows in range(1, permutations + 1):
-        if permutations % rows:
-            continue
         bands = permutations // rows
         # probability that a pair at the threshold becomes a candidate: aim high (>= 0.95)
         at_threshold = 1 - (1 - threshold**rows) ** bands
