@@ -17,6 +17,7 @@ from .build import build_index
 from .duplicate_store import check_draft, list_duplicates
 from .duplicates import units_of
 from .errors import KbError
+from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
 from .markdown import parse_article_file
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
@@ -302,6 +303,64 @@ def analyze(text: str, as_json: bool) -> None:
         alts = f"  also: {' '.join(r['alts'])}" if r["alts"] else ""
         reading = f"  [{r['reading']}]" if r["reading"] else ""
         click.echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
+
+
+def _since_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except InvalidFilter as e:
+        raise click.BadParameter(str(e).split(": ", 1)[1], ctx=ctx, param=param) from e
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json",
+              show_default=True, help="One JSON document, or JSON Lines (one article a line).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write to this file (default: stdout).")
+@click.option("--lang", help="Only articles in this language (ja, en).")
+@click.option("--site", help="Only articles of this site.")
+@click.option("--since", callback=_since_option, metavar="DATE",
+              help="Only articles updated (else published) on or after DATE (YYYY-MM-DD).")
+@click.option("--article", "article_ids", multiple=True, metavar="ID",
+              help="Only this article (repeat for several).")
+@click.option("--schema", is_flag=True, help="Print the export's JSON Schema and exit.")
+def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | None,
+           since: str | None, article_ids: tuple[str, ...], schema: bool) -> None:
+    """Export articles as JSON: metadata, sections, Q&A, facts and duplicates.
+
+    Japanese is written unescaped; JSON Lines streams one article a line in constant memory.
+    The shape is the JSON Schema that --schema prints.
+    """
+    if schema:
+        echo_json(export_schema())
+        return
+    filters = ExportFilter(lang=lang, site=site, since=since, article_ids=list(article_ids))
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            if output == "-":
+                count = write_export(db, sys.stdout, fmt, filters)
+            else:
+                count = _export_to_file(db, Path(output), fmt, filters)
+        finally:
+            db.close()
+    if output != "-":
+        click.echo(f"{output}: {count} articles", err=True)
+
+
+def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int:
+    """Write next to ``path`` and rename at the end, so a failed export leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            count = write_export(db, out, fmt, filters)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
 
 
 def main() -> None:
