@@ -18,6 +18,8 @@ from .duplicate_store import check_draft, list_duplicates
 from .duplicates import units_of
 from .errors import KbError
 from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
+from .from_export import write_from_export
+from .importer import import_file, write_imported
 from .markdown import parse_article_file
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
@@ -361,6 +363,54 @@ def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int
     finally:
         tmp.unlink(missing_ok=True)
     return count
+
+
+@cli.command(name="import")
+@click.argument("pages", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="articles", show_default=True,
+              type=click.Path(file_okay=False), help="Folder to write the articles to.")
+@click.option("--dry-run", is_flag=True, help="Print the articles instead of writing them.")
+@click.option("--force", is_flag=True, help="Overwrite articles that exist already.")
+@click.option("--from-export", "export_file", type=click.Path(exists=True, dir_okay=False),
+              help="Rebuild the articles of a kb export (json or jsonl) instead.")
+def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
+            export_file: str | None) -> None:
+    """Make scraped pages (text or HTML) into Markdown articles for review.
+
+    Each PAGE becomes OUT/<name>.md: the article found amid the page's chrome, its headings and
+    their levels, Q&A pairs, and title, dates, category, author and site in the front matter.
+    What was guessed is printed on stderr. A page that cannot be read, or holds no article, is
+    named with the reason and nothing is written for it (the exit status is then 1).
+    """
+    if export_file:
+        if pages:
+            raise click.UsageError("give either PAGE files or --from-export, not both")
+        with kb_errors():
+            written = write_from_export(Path(export_file), Path(out_dir), force=force,
+                                        dry_run=dry_run)
+        for path, markdown in written:
+            if dry_run:
+                click.echo(f"<!-- {path} -->\n{markdown}")
+        click.echo(f"{len(written)} articles {'read from' if dry_run else 'written from'} "
+                   f"{export_file}" + ("" if dry_run else f" to {out_dir}"), err=True)
+        return
+    if not pages:
+        raise click.UsageError("give at least one PAGE file (or --from-export FILE)")
+    failed = 0
+    for page in pages:
+        try:
+            imported = import_file(Path(page))
+            if dry_run:
+                click.echo(imported.markdown)
+            else:
+                target = write_imported(imported, Path(out_dir), force=force)
+        except KbError as e:
+            failed += 1
+            click.echo(f"Error: {e}", err=True)
+            continue
+        click.echo(imported.summary() + ("" if dry_run else f"\n  written to {target}"), err=True)
+    if failed:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -1,0 +1,214 @@
+"""An imported page's body as headings and paragraphs, and the levels of its headings.
+
+Scraped text has no markup, so heading levels are inferred from what articles of this kind do:
+a numbered heading's style (1. / (1) / ①) is its level; a heading that announces a count
+(3つの病気), an intro that leads into a list (以下, ここでは...紹介します) or a short intro opens a
+group of sub-headings; questions sit under the heading that asks for them (よくある質問); a
+conclusion (まとめ) closes every group; and a heading that echoes the article's title more than its
+siblings do is a top-level one. HTML pages give their levels (h2-h6), which are kept.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+TOP = 2  # the title is the front matter's; the body's top headings are ##
+
+
+@dataclass
+class Heading:
+    """A heading of the body; ``level`` 0 means not known yet."""
+
+    text: str
+    level: int = 0
+    text_after: list[str] = field(default_factory=list)  # the paragraphs of its own section
+
+
+@dataclass
+class Paragraph:
+    """Lines of text that belong together."""
+
+    lines: list[str]
+
+
+Block = Heading | Paragraph
+
+QUESTION_LABEL = re.compile(
+    r"^\s*(?:(?:Q|Ｑ|問)\s*[0-9０-９]*\s*[.．:：、)）]|(?:Q|Ｑ|問)\s*[0-9０-９]+|質問\s*[0-9０-９]*\s*[.．:：、)）]?)"
+    r"\s*(?=\S)", re.I)
+QUESTION_END = re.compile(r"[?？]\s*$")
+ANSWER_LABEL = re.compile(r"^\s*(?:A|Ａ|答え?|回答)\s*[0-9０-９]*\s*[.．:：、)）]\s*", re.I)
+_FAQ = re.compile(r"よくある(?:ご)?質問|よくいただく(?:ご)?質問|Q\s*[&＆]\s*A|FAQ|質問と回答|疑問", re.I)
+_CONCLUSION = re.compile(r"^(?:[0-9０-９]+[.．、]?\s*)?(?:まとめ|最後に|さいごに|おわりに|終わりに|結論|総括)|まとめ$|^(?:summary|conclusion)\b", re.I)
+_COUNT = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*(?:つ|選|個|種類?|点|項目|大|ステップ|段階|パターン|タイプ|カ条|ヶ条|箇条)(?:の|$)")
+_LEAD_IN = re.compile(
+    r"以下|下記|次の|次に挙げ|ここでは|紹介します|ご紹介|解説します|ご説明|説明します|見ていきましょう|"
+    r"まとめました|挙げられ|お伝えします|みていきます|見ていきます|following|below|here are", re.I)
+# Numbering styles: each is a level, the first seen is the higher one.
+_NUMBERING = (
+    ("chapter", re.compile(r"^第\s*[0-9０-９一二三四五六七八九十]+\s*[章節部]")),
+    ("step", re.compile(r"^(?:STEP|ステップ|Step|POINT|ポイント)\s*[0-9０-９]+", re.I)),
+    ("paren", re.compile(r"^[(（]\s*[0-9０-９]+\s*[)）]")),
+    ("circled", re.compile(r"^[①-⑳]")),
+    ("dotted", re.compile(r"^[0-9０-９]+\s*[-.－][0-9０-９]+")),
+    ("number", re.compile(r"^[0-9０-９]+\s*[.．、)）:]\s*(?=\D)")),
+    ("square", re.compile(r"^[■□]")),
+    ("diamond", re.compile(r"^[◆◇]")),
+    ("circle", re.compile(r"^[●○◎]")),
+    ("triangle", re.compile(r"^[▼▽▶▷►]")),
+    ("bracket", re.compile(r"^【[^】]+】$")),
+)
+
+
+def is_question(text: str) -> bool:
+    """A heading that asks a question (Q1. ..., 質問: ..., or ending with ?)."""
+    return bool(QUESTION_LABEL.match(text) or QUESTION_END.search(text))
+
+
+def is_conclusion(text: str) -> bool:
+    """A closing heading (まとめ, 最後に, summary...)."""
+    return bool(_CONCLUSION.search(text))
+
+
+def numbering_style(text: str) -> str | None:
+    """The numbering or marker style a heading starts with (1. / (1) / ① / ■ ...), if any."""
+    for name, pattern in _NUMBERING:
+        if pattern.match(text):
+            return name
+    return None
+
+
+def assign_levels(blocks: list[Block], title: str) -> None:
+    """Give every heading whose level is 0 a level (2 for top-level ones, 3, 4 below)."""
+    headings = [b for b in blocks if isinstance(b, Heading)]
+    _attach_text(blocks)
+    if not headings or all(h.level for h in headings):
+        return
+    if _levels_from_numbering(headings):
+        return
+    _levels_from_shape(headings, title)
+
+
+def _attach_text(blocks: list[Block]) -> None:
+    current: Heading | None = None
+    for block in blocks:
+        if isinstance(block, Heading):
+            current = block
+            current.text_after = []
+        elif current is not None:
+            current.text_after.append("\n".join(block.lines))
+
+
+def _levels_from_numbering(headings: list[Heading]) -> bool:
+    """When the headings that are not questions all carry numbering styles, one level a style."""
+    styles = [numbering_style(h.text) for h in headings]
+    plain = [h for h, s in zip(headings, styles) if s is None and not is_question(h.text)
+             and not _CONCLUSION.search(h.text) and not _FAQ.search(h.text)]
+    seen = [s for s in dict.fromkeys(styles) if s is not None]
+    if not seen or len(plain) > max(1, len(headings) // 5):
+        return False
+    rank = {style: n for n, style in enumerate(seen)}
+    last = TOP
+    for heading, style in zip(headings, styles):
+        if heading.level:
+            continue
+        if style is not None:
+            heading.level = TOP + min(rank[style], 2)
+        elif is_question(heading.text):
+            heading.level = min(last + 1, 4)
+        else:
+            heading.level = TOP
+        if not is_question(heading.text):
+            last = heading.level
+    return True
+
+
+def _levels_from_shape(headings: list[Heading], title: str) -> None:
+    title_grams = _bigrams(title)
+    lengths = [len("".join(h.text_after)) for h in headings if not is_question(h.text)]
+    short = 0.7 * statistics.median(lengths) if lengths else 0
+    major: Heading | None = None  # the top-level heading whose group we are in
+    expected = 0  # sub-headings the major heading announced and not yet seen
+    children = 0
+    after_questions = False
+    has_groups = False  # some top-level heading already had sub-headings
+    for n, heading in enumerate(headings):
+        if heading.level:
+            major = heading if heading.level <= TOP else major
+            continue
+        text = heading.text
+        if is_question(text) and major is not None:
+            heading.level = min((major.level or TOP) + 1, 4)
+            after_questions = True
+            continue
+        is_major = _starts_group(heading, major, expected, children, after_questions, n,
+                                 len(headings), title_grams, short, has_groups)
+        if is_major:
+            has_groups = has_groups or children > 0
+            heading.level = TOP
+            major, children, after_questions = heading, 0, False
+            expected = _announced_count(heading)
+        else:
+            heading.level = TOP + 1
+            children += 1
+            expected = max(expected - 1, 0)
+
+
+def _starts_group(heading: Heading, major: Heading | None, expected: int, children: int,
+                  after_questions: bool, n: int, total: int, title_grams: set[str],
+                  short: float, has_groups: bool) -> bool:
+    """Whether a heading is a top-level one (rather than under the current top-level one)."""
+    text = heading.text
+    if major is None or after_questions or _CONCLUSION.search(text) or _FAQ.search(text):
+        return True
+    if expected > 0:
+        return False  # the top-level heading said how many follow
+    if _announced_count(major) and children >= _announced_count(major):
+        return True  # its announced sub-headings are all here
+    evidence = (2.0 * _title_overlap(text, title_grams)
+                + (1.0 if _leads_in(heading) else 0.0)
+                + (2.0 if _announced_count(heading) else 0.0)
+                + (0.5 if short and _own_length(heading) < short else 0.0)
+                + (0.7 if n == total - 1 else 0.0))
+    if children == 0:
+        # right under a top-level heading: its sub-heading when that heading opens a group (a
+        # lead-in, a count, a short intro or none, or the article nests its headings already),
+        # unless this one is clearly top-level itself; otherwise its sibling, unless it echoes
+        # the title much less than the top-level heading does
+        opens = (has_groups or _leads_in(major) or _announced_count(major) > 0
+                 or _own_length(major) < short or not major.text_after)
+        if opens:
+            return evidence >= 1.2
+        drop = _title_overlap(major.text, title_grams) - _title_overlap(text, title_grams)
+        return not (drop >= 0.3 and evidence < 0.6)
+    return evidence >= 1.0
+
+
+def _announced_count(heading: Heading) -> int:
+    m = _COUNT.search(heading.text)
+    if not m:
+        return 0
+    digits = re.match(r"[0-9０-９]+", m.group(0))
+    if digits:
+        return int(digits.group(0).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return "一二三四五六七八九十".index(m.group(0)[0]) + 1
+
+
+def _leads_in(heading: Heading) -> bool:
+    return any(_LEAD_IN.search(p) for p in heading.text_after)
+
+
+def _own_length(heading: Heading) -> int:
+    return len("".join(heading.text_after))
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[\s|｜!！?？、。・()（）「」『』:：]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _title_overlap(text: str, title_grams: set[str]) -> float:
+    grams = _bigrams(text)
+    return len(grams & title_grams) / len(grams) if grams else 0.0

@@ -1,0 +1,453 @@
+"""A scraped page (plain text, no markup): the article's body found amid the page chrome.
+
+A page holds the article and its chrome: announcements, booking times, shop information,
+navigation, related links, profile boxes. Chrome is made of short lines, lines with phone
+numbers, postal codes, times or icon names, and blocks the page repeats; an article is prose
+(sentences) with short heading lines between its paragraphs. The body is the stretch of lines
+where prose outweighs chrome the most (the idea of body text extraction: maximize text inside,
+markup outside), starting after the article's title and its header (dates, category, byline,
+table of contents), and without a closing call to action (こちらから / リンクからご覧ください).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import page_meta
+from .page_outline import (
+    ANSWER_LABEL,
+    QUESTION_LABEL,
+    Block,
+    Heading,
+    Paragraph,
+    is_conclusion,
+    is_question,
+    numbering_style,
+)
+
+_SENTENCE_END = re.compile(r"[。．！!]\s*$|[。．]\s*[」』)）]\s*$")
+_ICON = re.compile(r"^[a-z]+(?:_[a-z]+)+")  # icon font ligatures left in scraped text
+_PHONE = re.compile(r"(?:\d{2,4}-\d{2,4}-\d{3,4}|\(\d{2,4}\)\s*\d{2,4}-\d{4})")
+_POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
+_TIMES = re.compile(r"\d{1,2}[:：]\d{2}\s*[~〜～\-－–]\s*\d{1,2}[:：]\d{2}")
+_URL = re.compile(r"https?://|www\.")
+_SNS = re.compile(r"(?:youtube|instagram|twitter|facebook|tiktok|line|x)\b.*[,、/|].*\b\w+", re.I)
+_TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記事の内容|この記事でわかること|contents|table of contents|index)$", re.I)
+_BULLET = re.compile(r"^(?:[・•●○◦▪■□◆◇※→⇒✓✔]|[-*+]\s)")
+_CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
+# Buttons and widgets: share buttons, pagination, booking buttons
+_UI = re.compile(r"ツイート|シェア(?:する)?|いいね!?|LINEで送る|ブックマーク|はてブ|Pocket|印刷する|"
+                 r"前の記事|次の記事|記事一覧|一覧(?:へ|に)戻る|ページ(?:トップ|の先頭)へ?|TOPへ|続きを読む|"
+                 r"もっと見る|詳しく見る|(?:LINE|WEB|ネット|電話)?(?:で|から)?予約する|ご予約はこちら|お問い合わせはこちら|"
+                 r"\b(?:tweet|share|pin it|print)\b", re.I)
+# Labels of the boxes around an article: tags, related and popular articles, profiles, archives
+_BOX_LABEL = re.compile(r"^(?:タグ|tags?\b|関連(?:する)?記事|人気(?:の)?記事|おすすめ(?:の)?記事|新着記事|"
+                        r"最新(?:の)?記事|この記事を書いた人|(?:\S{0,6})?プロフィール|著者情報|執筆者情報|"
+                        r"アーカイブ|コメント|related (?:posts|articles)|popular posts|recent posts)", re.I)
+_REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
+MAX_HEADING = 60
+
+
+@dataclass
+class ScrapedPage:
+    """What the importer found in a scraped page."""
+
+    meta: dict[str, object]
+    blocks: list[Block]
+    dropped: list[str] = field(default_factory=list)  # kinds of chrome left out, for the summary
+    dropped_lines: int = 0
+
+
+def clean_lines(text: str) -> list[str]:
+    """The page's lines, with no-break and ideographic spaces as plain spaces, stripped."""
+    return [line.replace("\u00a0", " ").replace("\u3000", " ").strip() for line in text.split("\n")]
+
+
+def is_prose(line: str) -> bool:
+    """A line of running text: a sentence (。) or a long line with commas."""
+    if len(line) < 8:
+        return False
+    if "。" in line or _SENTENCE_END.search(line):
+        return True
+    # English: a line of several words ending a sentence
+    return len(line.split()) >= 6 and bool(re.search(r"[.?!:;]\s*$", line))
+
+
+def chrome_kind(line: str) -> str | None:
+    """What kind of page chrome a line is, by its shape alone, or None."""
+    if _ICON.match(line):
+        return "icons"
+    if _PHONE.search(line) or _POSTAL.search(line):
+        return "shop information"
+    if _TIMES.search(line):
+        return "opening hours"
+    if _URL.search(line) or (len(line) < 80 and _SNS.search(line)):
+        return "links"
+    if page_meta.DATE.fullmatch(line.strip()):
+        return "dates"
+    if re.fullmatch(r"【[^】]{1,20}】", line):
+        return "labels"
+    if _BOX_LABEL.match(line) and len(line) <= 40:
+        return "navigation and boxes"
+    if len(line) <= 40 and len(re.sub(r"[\W_]", "", _UI.sub("", line))) <= 3 and _UI.search(line):
+        return "buttons"
+    return None
+
+
+def read_scraped(text: str) -> ScrapedPage:
+    """Find the article in a scraped page's text: metadata, headings and paragraphs."""
+    lines = clean_lines(text)
+    dropped: Counter[str] = Counter()
+    toc = _table_of_contents(lines)
+    repeated = _repeated_lines(lines, toc)
+    title, title_at, first_line = _find_title(lines, toc)
+    header_end = _header_end(lines, title_at)
+    meta, used = _header_meta(lines, title_at, header_end, first_line)
+    meta["title"] = title
+    skip = toc | used | ({title_at} if title_at is not None else set())
+    repeated |= _profile_lines(lines, meta.get("author"))
+    start, end = _body_range(lines, repeated, skip, title_at)
+    end = _end_after_conclusion(lines, start, end, skip)
+    body = [i for i in range(start, end + 1) if i not in skip]
+    for i in range(len(lines)):
+        if lines[i] and (i < start or i > end or i in skip):
+            dropped[_why_dropped(lines[i], i, repeated, toc, used)] += 1
+    blocks, inner = _blocks(lines, body)
+    if inner:
+        dropped["chrome inside the article (boxes, buttons)"] += inner
+    blocks, cta = _without_call_to_action(blocks)
+    if cta:
+        dropped["call to action"] += cta
+    return ScrapedPage(meta=meta, blocks=blocks,
+                       dropped=[f"{kind} ({n} lines)" for kind, n in dropped.most_common()],
+                       dropped_lines=sum(dropped.values()))
+
+
+def _profile_lines(lines: list[str], author: object) -> set[int]:
+    """Short lines that name the author (a profile box: 院長 名前, 名前 プロフィール)."""
+    if not author:
+        return set()
+    name = str(author).replace(" ", "")
+    return {i for i, line in enumerate(lines)
+            if line and len(line) <= 40 and "。" not in line and name in line.replace(" ", "")}
+
+
+def _end_after_conclusion(lines: list[str], start: int, end: int, skip: set[int]) -> int:
+    """An article ends with its conclusion (まとめ): after that section's text, the first line
+    that is not running text (a tag line, a profile, related articles) ends the body, unless it
+    is a question, an FAQ or a list of references."""
+    from .page_outline import is_conclusion
+
+    conclusion = next((i for i in range(start, end + 1) if i not in skip and lines[i]
+                       and _heading_shape(lines[i]) and is_conclusion(lines[i])), None)
+    if conclusion is None:
+        return end
+    seen_text = False
+    for i in range(conclusion + 1, end + 1):
+        line = lines[i]
+        if not line:
+            continue
+        if is_prose(line):
+            seen_text = True
+            continue
+        if seen_text:
+            if is_question(line) or _REFERENCES.match(line) or re.search(r"質問|Q\s*[&＆]\s*A|FAQ", line, re.I):
+                return end
+            last = i - 1
+            while last > conclusion and not lines[last]:
+                last -= 1
+            return last
+    return end
+
+
+def _why_dropped(line: str, i: int, repeated: set[int], toc: set[int], used: set[int]) -> str:
+    if i in used:
+        return "header (title, dates, category, byline)"
+    if i in toc:
+        return "table of contents"
+    if i in repeated:
+        return "repeated blocks (announcements, navigation)"
+    kind = chrome_kind(line)
+    if kind:
+        return kind
+    return "other text outside the article (navigation, profile, related links)"
+
+
+def _table_of_contents(lines: list[str]) -> set[int]:
+    """A table of contents: its label and the items under it that come again later."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        if not _TOC_LABEL.match(line):
+            continue
+        out.add(i)
+        j = i + 1
+        while j < min(len(lines), i + 80) and (not lines[j] or (
+                len(lines[j]) <= MAX_HEADING and lines[j] in lines[j + 1 :])):
+            if lines[j]:
+                out.add(j)
+            j += 1
+    return out
+
+
+def _repeated_lines(lines: list[str], toc: set[int]) -> set[int]:
+    """Lines the page shows more than once (announcements, shop boxes, menus): chrome."""
+    counts = Counter(line for i, line in enumerate(lines) if line and i not in toc)
+    return {i for i, line in enumerate(lines)
+            if line and i not in toc and counts[line] > 1 and len(line) > 1}
+
+
+def _find_title(lines: list[str], toc: set[int]) -> tuple[str, int | None, str | None]:
+    """The article's title, the line where it stands above the article (or None), and the
+    page's first line (a scraped page starts with its <title>: article title | site)."""
+    first_at = next((i for i, line in enumerate(lines) if line), None)
+    first = lines[first_at] if first_at is not None else None
+    head = page_meta.TITLE_SEPARATORS.split(first)[0].strip() if first else ""
+    candidates = [i for i, line in enumerate(lines)
+                  if i != first_at and line and i not in toc and line in (first, head)]
+    # the line right above the page's date or category labels
+    for i, line in enumerate(lines):
+        if page_meta.iso_date(line) or page_meta._CATEGORY.match(line):
+            j = i - 1
+            while j >= 0 and (not lines[j] or page_meta._CATEGORY.match(lines[j])
+                              or lines[j].startswith(("- ", "・")) or page_meta.iso_date(lines[j])):
+                j -= 1
+            if j >= 0 and j != first_at and not is_prose(lines[j]) and 4 <= len(lines[j]) <= 120 \
+                    and not chrome_kind(lines[j]):
+                candidates.append(j)
+            break
+    if candidates:
+        best = max(candidates, key=lambda i: (_prose_after(lines, i), -i))
+        if _prose_after(lines, best) > 0:
+            return lines[best], best, first
+    return head or (first or ""), None, first
+
+
+def _prose_after(lines: list[str], at: int, window: int = 25) -> int:
+    return sum(len(line) for line in lines[at + 1 : at + 1 + window] if is_prose(line))
+
+
+def _header_end(lines: list[str], title_at: int | None) -> int:
+    """Where the header under the title (dates, category, byline) may end."""
+    if title_at is None:
+        return 0
+    return min(len(lines), title_at + 14)
+
+
+def _header_meta(lines: list[str], title_at: int | None, header_end: int,
+                 first_line: str | None) -> tuple[dict[str, object], set[int]]:
+    meta: dict[str, object] = {}
+    used: set[int] = set()
+    start = title_at - 3 if title_at is not None else 0
+    end = header_end if title_at is not None else min(len(lines), 30)
+    dates, date_lines = page_meta.find_dates(lines, start, end)
+    meta.update(dates)
+    used |= date_lines
+    category, category_lines = page_meta.find_category(lines, start, end)
+    if category:
+        meta["category"] = category
+        used |= category_lines
+    elif title_at is not None:
+        category, _ = page_meta.find_breadcrumb_category(lines, lines[title_at], title_at)
+        if category:
+            meta["category"] = category
+    tags, tag_lines = page_meta.find_tags(lines, start, end)
+    if tags:
+        meta["tags"] = tags
+        used |= tag_lines
+    # a byline in the header is part of it; one in a profile box further down is chrome anyway
+    header = list(range(max(start, 0), end))
+    author, at = page_meta.find_author(lines, header)
+    if author:
+        used.add(at)
+    else:
+        author, _ = page_meta.find_author(lines, list(range(len(lines))))
+    if author:
+        meta["author"] = author
+    site = page_meta.find_site(lines, first_line)
+    if site:
+        meta["site"] = site
+    return meta, used
+
+
+def _gap_penalty(lines: list[str]) -> int:
+    """What a gap of two or more blank lines costs: a block boundary, unless the page puts such
+    gaps between its paragraphs anyway."""
+    runs = [len(m.group(0)) for m in re.finditer(r"(?:^|(?<=x))_+", "".join(
+        "_" if not line else "x" for line in lines))]
+    if not runs:
+        return 0
+    return -10 if sum(1 for r in runs if r >= 2) > 0.3 * len(runs) else -60
+
+
+def _line_score(lines: list[str], i: int, repeated: set[int], skip: set[int], gap: int) -> int:
+    line = lines[i]
+    if i in skip:
+        return 0
+    if not line:
+        return gap if i > 0 and not lines[i - 1] else 0  # a gap of blank lines ends a block
+    if i in repeated or chrome_kind(line):
+        return -30
+    if is_prose(line):
+        return min(len(line), 200)
+    return -6 if len(line) <= MAX_HEADING else -20
+
+
+def _body_range(lines: list[str], repeated: set[int], skip: set[int],
+                title_at: int | None) -> tuple[int, int]:
+    """The stretch of lines where prose outweighs chrome the most (maximum-sum subarray)."""
+    best, best_range = 0, (0, -1)
+    total, start = 0, 0
+    first = title_at + 1 if title_at is not None else 0
+    gap = _gap_penalty(lines)
+    for i in range(first, len(lines)):
+        score = _line_score(lines, i, repeated, skip, gap)
+        if total <= 0:
+            total, start = score, i
+        else:
+            total += score
+        if total > best:
+            best, best_range = total, (start, i)
+    start, end = best_range
+    # headings, quotes and short lines just above the first paragraph belong to the body, up to
+    # the title, chrome or a gap of blank lines
+    extended = 0
+    while start - 1 >= first and extended < 12:
+        i = start - 1
+        line = lines[i]
+        if i in skip or (not line and not lines[i - 1] and i - 1 >= first):
+            break
+        if line and (i in repeated or chrome_kind(line) or len(line) > MAX_HEADING):
+            break
+        start, extended = i, extended + 1
+    while start <= end and (start in skip or not lines[start]):
+        start += 1
+    return start, end
+
+
+def _heading_shape(line: str) -> bool:
+    """A line that may be a heading: short, not a sentence, not a list item or a quote."""
+    if not line or len(line) > MAX_HEADING or "。" in line:
+        return False
+    if _BULLET.match(line) and not numbering_style(line):
+        return False
+    if line.startswith(("「", "『", "“", "\"")) and line.endswith(("」", "』", "”", "\"")):
+        return False
+    if line.endswith(("、", ",", ":", "：", "!", "！", "…", "・")):
+        return False
+    return bool(re.search(r"[぀-ヿ一-鿿A-Za-z]", line)) and not chrome_kind(line)
+
+
+def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
+    """Headings and paragraphs of the body lines (indices into ``lines``, in order), and how
+    many lines were left out as chrome inside the article (a booking box, buttons, captions)."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    dropped = 0
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Paragraph(list(paragraph)))
+            paragraph.clear()
+
+    texts = [lines[i] for i in body]
+    runs = _short_runs(texts)
+    for k, line in enumerate(texts):
+        if not line:
+            flush()
+            continue
+        nxt = _next_line(texts, k)
+        if chrome_kind(line) or (_heading_shape(line) and nxt and chrome_kind(nxt)):
+            dropped += 1  # chrome inside the article, or the title of a box of chrome
+            continue
+        if _is_heading(texts, k, runs):
+            flush()
+            blocks.append(Heading(_strip_marker(line)))
+            continue
+        if paragraph == [] and blocks and isinstance(blocks[-1], Heading) and is_question(blocks[-1].text):
+            line = ANSWER_LABEL.sub("", line) or line
+        paragraph.append(line)
+    flush()
+    while blocks and isinstance(blocks[-1], Heading):  # a heading with nothing under it
+        blocks.pop()
+    return blocks, dropped
+
+
+def _next_line(texts: list[str], k: int) -> str:
+    return next((t for t in texts[k + 1 :] if t), "")
+
+
+def _short_runs(texts: list[str]) -> list[int]:
+    """For each line, the length of the run of heading-shaped lines (no blank between) it is in."""
+    runs = [0] * len(texts)
+    k = 0
+    while k < len(texts):
+        if not _heading_shape(texts[k]):
+            k += 1
+            continue
+        j = k
+        while j < len(texts) and _heading_shape(texts[j]):
+            j += 1
+        for m in range(k, j):
+            runs[m] = j - k
+        k = j
+    return runs
+
+
+def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
+    line = texts[k]
+    if not _heading_shape(line):
+        return False
+    if not any(texts[k + 1 :]):
+        return False  # nothing follows
+    if _has_question_label(line):
+        return True
+    previous = texts[k - 1] if k > 0 else ""
+    if runs[k] >= 3:
+        return False  # a list of short lines, or lines of a quote
+    if runs[k] == 2 and previous and _heading_shape(previous):
+        return bool(numbering_style(line)) or is_question(line)  # the second of two: text
+    if previous and not is_prose(previous) and not _heading_shape(previous):
+        return False
+    # a short line right before another heading is a caption or a label, unless it opens a
+    # group (an FAQ or a numbered list follows it)
+    nxt = _next_line(texts, k)
+    if nxt and _heading_shape(nxt) and not is_prose(nxt) and _next_line(texts, texts.index(nxt, k + 1)):
+        if not (is_question(nxt) or numbering_style(nxt) or is_question(line)):
+            return False
+    # a question inside a paragraph is a rhetorical one
+    if is_question(line) and previous and is_prose(previous):
+        nxt = texts[k + 1] if k + 1 < len(texts) else ""
+        return not nxt
+    return True
+
+
+def _has_question_label(line: str) -> bool:
+    return bool(QUESTION_LABEL.match(line))
+
+
+def _strip_marker(line: str) -> str:
+    """Decorative markers (■, ●, 【...】) go; numbering (1., (1), Q1.) stays, as editors write it."""
+    stripped = re.sub(r"^[■□◆◇●○◎▼▽▶▷►]\s*", "", line)
+    if re.fullmatch(r"【[^】]+】", stripped):
+        stripped = stripped[1:-1]
+    return stripped.strip() or line
+
+
+def _without_call_to_action(blocks: list[Block]) -> tuple[list[Block], int]:
+    """Drop a last section that only sends the reader elsewhere (実績はこちらから, 下記のリンクから
+    ご覧ください): it is the site's, not the article's."""
+    headings = [n for n, b in enumerate(blocks) if isinstance(b, Heading)]
+    if len(headings) < 2:
+        return blocks, 0
+    last = headings[-1]
+    heading = blocks[last]
+    text = [line for b in blocks[last + 1 :] if isinstance(b, Paragraph) for line in b.lines]
+    assert isinstance(heading, Heading)
+    if is_conclusion(heading.text):
+        return blocks, 0
+    if _CALL_TO_ACTION.search(heading.text) or (text and _CALL_TO_ACTION.search(text[-1])
+                                                 and len(text) <= 6):
+        return blocks[:last], 1 + len(text)
+    return blocks, 0
