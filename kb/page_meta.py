@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?")
 _PUBLISHED = re.compile(r"公開日?|投稿日?|作成日|掲載日|初回公開|published|posted", re.I)
 _UPDATED = re.compile(r"(?:最終)?更新日?|改訂日|updated|modified|last update", re.I)
-_CATEGORY = re.compile(r"^[-・*•\s]*(?:カテゴリー?|category|分類|ジャンル)\s*[:：]?\s*(.*)$", re.I)
+_CATEGORY = re.compile(r"^[-・*•\s]*(?:カテゴリー?|category|categories|分類|ジャンル|テーマ)\s*[:：]?\s*(.*)$", re.I)
 _TAGS = re.compile(r"^[-・*•\s]*(?:タグ|tags?)\s*[:：]\s*(.+)$", re.I)
-_BYLINE = re.compile(r"監修|執筆|著者|筆者|文責|投稿者|記事を書いた|written by|author", re.I)
+_BYLINE = re.compile(r"監修|執筆|著者|筆者|文責|投稿者|記事を書いた|written by|reviewed by|author|\bby\s+[A-Z]", re.I)
 _ROLE_WORDS = re.compile(
     r"^(?:(?:当院|当クリニック)?(?:副?院長|理事長|代表(?:取締役)?|医師|歯科医師|鍼灸師|柔道整復師|薬剤師|"
     r"看護師|管理栄養士|整体師|施術者|ドクター|Dr\.?|総院長|所長|監修者?|執筆者?|著者|筆者|文責)[\s　:：・]*)+"
@@ -48,15 +48,32 @@ class PageMeta:
     used_lines: set[int] = field(default_factory=set)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# May 10, 2024 / 10 May 2024
+ENGLISH_DATE = re.compile(
+    r"\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2}),?\s+(?P<y1>\d{4})"
+    r"|(?P<d2>\d{1,2})\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>\d{4}))\b",
+    re.I)
+
+
 def iso_date(text: str) -> str | None:
-    """The first date in a text as YYYY-MM-DD, or None."""
+    """The first date in a text (2025年4月16日, 2025/04/16, May 10, 2024...) as YYYY-MM-DD."""
     m = DATE.search(text)
-    if not m:
-        return None
     try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        if m:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        e = ENGLISH_DATE.search(text)
+        if e:
+            month = _MONTHS.index((e.group("m1") or e.group("m2")).lower()[:3]) + 1
+            return dt.date(int(e.group("y1") or e.group("y2")), month,
+                           int(e.group("d1") or e.group("d2"))).isoformat()
     except ValueError:
         return None
+    return None
+
+
+def _date_match(text: str) -> re.Match | None:
+    return DATE.search(text) or ENGLISH_DATE.search(text)
 
 
 def find_dates(lines: list[str], start: int, end: int) -> tuple[dict[str, str], set[int]]:
@@ -69,8 +86,8 @@ def find_dates(lines: list[str], start: int, end: int) -> tuple[dict[str, str], 
         date = iso_date(line)
         if not date:
             continue
-        label = line[: DATE.search(line).start()]
-        rest = DATE.sub("", line)
+        label = line[: _date_match(line).start()]
+        rest = ENGLISH_DATE.sub("", DATE.sub("", line))
         if _UPDATED.search(label) and "updated" not in found:
             found["updated"] = date
         elif _PUBLISHED.search(label) and "published" not in found:
@@ -81,10 +98,11 @@ def find_dates(lines: list[str], start: int, end: int) -> tuple[dict[str, str], 
             continue
         used.add(i)
         # a second date on the same line: 公開日 2025/1/1 更新日 2025/2/1
-        second = list(DATE.finditer(line))[1:]
-        for m in second:
-            if _UPDATED.search(line[: m.start()]) and "updated" not in found:
-                found["updated"] = iso_date(m.group(0)) or found.get("updated", "")
+        first = _date_match(line)
+        for m in [*DATE.finditer(line), *ENGLISH_DATE.finditer(line)]:
+            if m.start() > first.start() and _UPDATED.search(line[first.end() : m.start()]) \
+                    and "updated" not in found:
+                found["updated"] = iso_date(m.group(0)) or ""
     return found, used
 
 
@@ -149,7 +167,13 @@ def _name_on_line(line: str) -> str | None:
     return None
 
 
+_LATIN_NAME = re.compile(r"(?:\b[Bb]y|[Aa]uthor|[Ww]ritten by|[Rr]eviewed by)\s*:?\s+((?:Dr\.?\s+)?[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})")
+
+
 def _name_in_byline(line: str) -> str | None:
+    latin = _LATIN_NAME.search(line)
+    if latin:
+        return latin.group(1).strip()
     # 監修: 名前 / 監修している名前は...
     for m in re.finditer(r"(?:監修|執筆|著者|筆者|文責|投稿者)者?(?:している|した|[\s　:：])*", line):
         rest = _ROLE_WORDS.sub("", line[m.end():].strip(" 　:："))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 TOP = 2  # the title is the front matter's; the body's top headings are ##
@@ -23,6 +24,7 @@ class Heading:
 
     text: str
     level: int = 0
+    style: str | None = None  # numbering or marker style of the line it came from (1. / ■ ...)
     text_after: list[str] = field(default_factory=list)  # the paragraphs of its own section
 
 
@@ -42,7 +44,7 @@ QUESTION_END = re.compile(r"[?？]\s*$")
 ANSWER_LABEL = re.compile(r"^\s*(?:A|Ａ|答え?|回答)\s*[0-9０-９]*\s*[.．:：、)）]\s*", re.I)
 _FAQ = re.compile(r"よくある(?:ご)?質問|よくいただく(?:ご)?質問|Q\s*[&＆]\s*A|FAQ|質問と回答|疑問", re.I)
 _CONCLUSION = re.compile(r"^(?:[0-9０-９]+[.．、]?\s*)?(?:まとめ|最後に|さいごに|おわりに|終わりに|結論|総括)|まとめ$|^(?:summary|conclusion)\b", re.I)
-_COUNT = re.compile(r"[0-9０-９一二三四五六七八九十]+\s*(?:つ|選|個|種類?|点|項目|大|ステップ|段階|パターン|タイプ|カ条|ヶ条|箇条)(?:の|$)")
+_COUNT = re.compile(r"(?<![0-9０-９])[0-9０-９一二三四五六七八九十]+\s*(?:つ|選|個|種類?|点|項目|大|ステップ|段階|パターン|タイプ|カ条|ヶ条|箇条)(?!目)")
 _LEAD_IN = re.compile(
     r"以下|下記|次の|次に挙げ|ここでは|紹介します|ご紹介|解説します|ご説明|説明します|見ていきましょう|"
     r"まとめました|挙げられ|お伝えします|みていきます|見ていきます|following|below|here are", re.I)
@@ -102,32 +104,72 @@ def _attach_text(blocks: list[Block]) -> None:
 
 
 def _levels_from_numbering(headings: list[Heading]) -> bool:
-    """When the headings that are not questions all carry numbering styles, one level a style."""
-    styles = [numbering_style(h.text) for h in headings]
-    plain = [h for h, s in zip(headings, styles) if s is None and not is_question(h.text)
-             and not _CONCLUSION.search(h.text) and not _FAQ.search(h.text)]
-    seen = [s for s in dict.fromkeys(styles) if s is not None]
-    if not seen or len(plain) > max(1, len(headings) // 5):
+    """Levels from numbering styles (1. / (1) / ① / ■ ...) used by two headings or more.
+
+    Styles rank by first appearance. A style whose numbers start again (1, 2, 1, 2) after plain
+    headings sits under those plain headings; otherwise plain headings sit under the numbered
+    heading above them. Returns False when no style is used twice."""
+    styles = [heading.style for heading in headings]
+    counts = Counter(s for s in styles if s)
+    order = [s for s in dict.fromkeys(styles) if s and counts[s] >= 2]
+    if not order:
         return False
-    rank = {style: n for n, style in enumerate(seen)}
-    last = TOP
-    for heading, style in zip(headings, styles):
+    plain_parents = any(_restarts_after_plain(headings, style) for style in order)
+    base = TOP + 1 if plain_parents else TOP
+    rank = {style: min(base + n, 4) for n, style in enumerate(order)}
+    last = TOP  # the level of the last heading that is not a question
+    for heading in headings:
         if heading.level:
-            continue
-        if style is not None:
-            heading.level = TOP + min(rank[style], 2)
-        elif is_question(heading.text):
-            heading.level = min(last + 1, 4)
-        else:
-            heading.level = TOP
-        if not is_question(heading.text):
             last = heading.level
+            continue
+        if heading.style in rank:
+            heading.level = rank[heading.style]
+        elif _CONCLUSION.search(heading.text) or _FAQ.search(heading.text):
+            heading.level = TOP
+        elif _is_listed_question(heading, last):
+            heading.level = min(last + 1, 4)
+            continue
+        elif plain_parents or last == TOP and heading is headings[0]:
+            heading.level = TOP
+        else:
+            heading.level = min(last + 1, 4) if last < base + len(order) else last
+        last = heading.level
     return True
+
+
+def _is_listed_question(heading: Heading, last: int) -> bool:
+    return bool(QUESTION_LABEL.match(heading.text)) or (is_question(heading.text) and last > 0)
+
+
+def _restarts_after_plain(headings: list[Heading], style: str) -> bool:
+    """Whether a numbered style's numbers start again after a plain heading (1, 2, 3 then a
+    heading without numbering, then 1, 2 again)."""
+    previous: int | None = None
+    plain_between = False
+    for heading in headings:
+        if heading.style == style:
+            number = _number(heading.text)
+            if previous is not None and number is not None and number <= previous and plain_between:
+                return True
+            previous, plain_between = number, False
+        elif heading.style is None and not is_question(heading.text):
+            plain_between = True
+    return False
+
+
+def _number(text: str) -> int | None:
+    circled = re.match(r"[①-⑳]", text)
+    if circled:
+        return ord(circled.group(0)) - ord("①") + 1
+    digits = re.search(r"[0-9０-９]+", text[:8])
+    if not digits:
+        return None
+    return int(digits.group(0).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
 
 
 def _levels_from_shape(headings: list[Heading], title: str) -> None:
     title_grams = _bigrams(title)
-    lengths = [len("".join(h.text_after)) for h in headings if not is_question(h.text)]
+    lengths = [len("".join(h.text_after)) for h in headings if not QUESTION_LABEL.match(h.text)]
     short = 0.7 * statistics.median(lengths) if lengths else 0
     major: Heading | None = None  # the top-level heading whose group we are in
     expected = 0  # sub-headings the major heading announced and not yet seen
@@ -139,7 +181,8 @@ def _levels_from_shape(headings: list[Heading], title: str) -> None:
             major = heading if heading.level <= TOP else major
             continue
         text = heading.text
-        if is_question(text) and major is not None:
+        if major is not None and (QUESTION_LABEL.match(text) or (
+                is_question(text) and (_FAQ.search(major.text) or after_questions))):
             heading.level = min((major.level or TOP) + 1, 4)
             after_questions = True
             continue
@@ -187,7 +230,15 @@ def _starts_group(heading: Heading, major: Heading | None, expected: int, childr
 
 
 def _announced_count(heading: Heading) -> int:
+    """How many sub-headings a heading announces: 3つの病気 in the heading, or a lead-in of its
+    intro that counts them (原因を3つ紹介します)."""
     m = _COUNT.search(heading.text)
+    if not m:
+        for sentence in re.split(r"(?<=[。!！?？])", "".join(heading.text_after)):
+            if _LEAD_IN.search(sentence):
+                m = _COUNT.search(sentence)
+                if m:
+                    break
     if not m:
         return 0
     digits = re.match(r"[0-9０-９]+", m.group(0))

@@ -36,6 +36,7 @@ _URL = re.compile(r"https?://|www\.")
 _SNS = re.compile(r"(?:youtube|instagram|twitter|facebook|tiktok|line|x)\b.*[,、/|].*\b\w+", re.I)
 _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記事の内容|この記事でわかること|contents|table of contents|index)$", re.I)
 _BULLET = re.compile(r"^(?:[・•●○◦▪■□◆◇※→⇒✓✔]|[-*+]\s)")
+_CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
 # Buttons and widgets: share buttons, pagination, booking buttons
 _UI = re.compile(r"ツイート|シェア(?:する)?|いいね!?|LINEで送る|ブックマーク|はてブ|Pocket|印刷する|"
@@ -47,6 +48,8 @@ _BOX_LABEL = re.compile(r"^(?:タグ|tags?\b|関連(?:する)?記事|人気(?:�
                         r"最新(?:の)?記事|この記事を書いた人|(?:\S{0,6})?プロフィール|著者情報|執筆者情報|"
                         r"アーカイブ|コメント|related (?:posts|articles)|popular posts|recent posts)", re.I)
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
+# the end of a sentence written without its 。 (a caption, a remark), which headings rarely have
+_POLITE_END = re.compile(r"(?:です|ます|でした|ました|ません|ください|でしょう|ましょう|だ|である)[ 。!！]*$")
 MAX_HEADING = 60
 
 
@@ -102,7 +105,7 @@ def read_scraped(text: str) -> ScrapedPage:
     dropped: Counter[str] = Counter()
     toc = _table_of_contents(lines)
     repeated = _repeated_lines(lines, toc)
-    title, title_at, first_line = _find_title(lines, toc)
+    title, title_at, first_line = _find_title(lines, toc, repeated)
     header_end = _header_end(lines, title_at)
     meta, used = _header_meta(lines, title_at, header_end, first_line)
     meta["title"] = title
@@ -120,6 +123,13 @@ def read_scraped(text: str) -> ScrapedPage:
     blocks, cta = _without_call_to_action(blocks)
     if cta:
         dropped["call to action"] += cta
+    if title_at is None and blocks and isinstance(blocks[0], Heading):
+        # no title above the article: its first heading is the title when the page's first line
+        # says little (BLOG, お知らせ) or the same
+        first_heading = blocks[0].text
+        if len(title) <= 6 or _overlap(first_heading, title) >= 0.5:
+            meta["title"] = first_heading
+            blocks = blocks[1:]
     return ScrapedPage(meta=meta, blocks=blocks,
                        dropped=[f"{kind} ({n} lines)" for kind, n in dropped.most_common()],
                        dropped_lines=sum(dropped.values()))
@@ -198,7 +208,8 @@ def _repeated_lines(lines: list[str], toc: set[int]) -> set[int]:
             if line and i not in toc and counts[line] > 1 and len(line) > 1}
 
 
-def _find_title(lines: list[str], toc: set[int]) -> tuple[str, int | None, str | None]:
+def _find_title(lines: list[str], toc: set[int],
+                repeated: set[int]) -> tuple[str, int | None, str | None]:
     """The article's title, the line where it stands above the article (or None), and the
     page's first line (a scraped page starts with its <title>: article title | site)."""
     first_at = next((i for i, line in enumerate(lines) if line), None)
@@ -206,26 +217,27 @@ def _find_title(lines: list[str], toc: set[int]) -> tuple[str, int | None, str |
     head = page_meta.TITLE_SEPARATORS.split(first)[0].strip() if first else ""
     candidates = [i for i, line in enumerate(lines)
                   if i != first_at and line and i not in toc and line in (first, head)]
-    # the line right above the page's date or category labels
+    # the line right above a page's date or category labels
     for i, line in enumerate(lines):
-        if page_meta.iso_date(line) or page_meta._CATEGORY.match(line):
-            j = i - 1
-            while j >= 0 and (not lines[j] or page_meta._CATEGORY.match(lines[j])
-                              or lines[j].startswith(("- ", "・")) or page_meta.iso_date(lines[j])):
-                j -= 1
-            if j >= 0 and j != first_at and not is_prose(lines[j]) and 4 <= len(lines[j]) <= 120 \
-                    and not chrome_kind(lines[j]):
-                candidates.append(j)
-            break
+        if not (page_meta.iso_date(line) or page_meta._CATEGORY.match(line)) or i in repeated:
+            continue
+        j = i - 1
+        while j >= 0 and (not lines[j] or page_meta._CATEGORY.match(lines[j])
+                          or lines[j].startswith(("- ", "・")) or page_meta.iso_date(lines[j])):
+            j -= 1
+        if j >= 0 and j != first_at and j not in repeated and not is_prose(lines[j]) \
+                and 4 <= len(lines[j]) <= 120 and not chrome_kind(lines[j]):
+            candidates.append(j)
     if candidates:
-        best = max(candidates, key=lambda i: (_prose_after(lines, i), -i))
-        if _prose_after(lines, best) > 0:
+        best = max(candidates, key=lambda i: (_prose_after(lines, i, repeated), -i))
+        if _prose_after(lines, best, repeated) > 0:
             return lines[best], best, first
     return head or (first or ""), None, first
 
 
-def _prose_after(lines: list[str], at: int, window: int = 25) -> int:
-    return sum(len(line) for line in lines[at + 1 : at + 1 + window] if is_prose(line))
+def _prose_after(lines: list[str], at: int, repeated: set[int], window: int = 25) -> int:
+    return sum(len(line) for i, line in enumerate(lines[at + 1 : at + 1 + window], start=at + 1)
+               if is_prose(line) and i not in repeated)
 
 
 def _header_end(lines: list[str], title_at: int | None) -> int:
@@ -323,12 +335,20 @@ def _body_range(lines: list[str], repeated: set[int], skip: set[int],
         start, extended = i, extended + 1
     while start <= end and (start in skip or not lines[start]):
         start += 1
+    # a run of three or more short lines at the very start is a menu, not the article
+    run = start
+    while run <= end and lines[run] and _heading_shape(lines[run]) and run not in skip:
+        run += 1
+    if run - start >= 3 and run <= end:
+        start = run
+        while start <= end and (start in skip or not lines[start]):
+            start += 1
     return start, end
 
 
 def _heading_shape(line: str) -> bool:
     """A line that may be a heading: short, not a sentence, not a list item or a quote."""
-    if not line or len(line) > MAX_HEADING or "。" in line:
+    if not line or len(line) > MAX_HEADING or "。" in line or is_prose(line):
         return False
     if _BULLET.match(line) and not numbering_style(line):
         return False
@@ -363,7 +383,7 @@ def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
             continue
         if _is_heading(texts, k, runs):
             flush()
-            blocks.append(Heading(_strip_marker(line)))
+            blocks.append(Heading(_strip_marker(line), style=numbering_style(line)))
             continue
         if paragraph == [] and blocks and isinstance(blocks[-1], Heading) and is_question(blocks[-1].text):
             line = ANSWER_LABEL.sub("", line) or line
@@ -410,11 +430,13 @@ def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
         return bool(numbering_style(line)) or is_question(line)  # the second of two: text
     if previous and not is_prose(previous) and not _heading_shape(previous):
         return False
-    # a short line right before another heading is a caption or a label, unless it opens a
-    # group (an FAQ or a numbered list follows it)
+    # a short line right before another heading is a caption or a label (写真の説明です), unless
+    # it opens a group: an FAQ or a numbered list follows, or it reads as a heading, not a remark
     nxt = _next_line(texts, k)
     if nxt and _heading_shape(nxt) and not is_prose(nxt) and _next_line(texts, texts.index(nxt, k + 1)):
-        if not (is_question(nxt) or numbering_style(nxt) or is_question(line)):
+        opens = (is_question(nxt) or numbering_style(nxt) or is_question(line)
+                 or is_conclusion(line) or numbering_style(line))
+        if not opens and _POLITE_END.search(line):
             return False
     # a question inside a paragraph is a rhetorical one
     if is_question(line) and previous and is_prose(previous):
@@ -436,18 +458,29 @@ def _strip_marker(line: str) -> str:
 
 
 def _without_call_to_action(blocks: list[Block]) -> tuple[list[Block], int]:
-    """Drop a last section that only sends the reader elsewhere (実績はこちらから, 下記のリンクから
-    ご覧ください): it is the site's, not the article's."""
+    """Drop sections that only send the reader elsewhere (実績はこちらから; a last section ending
+    with 下記のリンクからご覧ください): they are the site's, not the article's."""
     headings = [n for n, b in enumerate(blocks) if isinstance(b, Heading)]
     if len(headings) < 2:
         return blocks, 0
-    last = headings[-1]
-    heading = blocks[last]
-    text = [line for b in blocks[last + 1 :] if isinstance(b, Paragraph) for line in b.lines]
-    assert isinstance(heading, Heading)
-    if is_conclusion(heading.text):
-        return blocks, 0
-    if _CALL_TO_ACTION.search(heading.text) or (text and _CALL_TO_ACTION.search(text[-1])
-                                                 and len(text) <= 6):
-        return blocks[:last], 1 + len(text)
-    return blocks, 0
+    kept: list[Block] = []
+    dropped = 0
+    for n, start in enumerate(headings):
+        end = headings[n + 1] if n + 1 < len(headings) else len(blocks)
+        heading = blocks[start]
+        assert isinstance(heading, Heading)
+        text = [line for b in blocks[start + 1 : end] if isinstance(b, Paragraph) for line in b.lines]
+        last = n == len(headings) - 1
+        if not is_conclusion(heading.text) and (
+                _CTA_HEADING.search(heading.text)
+                or (last and text and _CALL_TO_ACTION.search(text[-1]) and len(text) <= 6)):
+            dropped += 1 + len(text)
+            continue
+        kept.extend(blocks[start:end])
+    return blocks[: headings[0]] + kept, dropped
+
+
+def _overlap(a: str, b: str) -> float:
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    return len(grams_a & grams_b) / len(grams_a) if grams_a else 0.0

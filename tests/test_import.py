@@ -221,3 +221,54 @@ def test_imported_articles_build_and_their_questions_are_found(runner, tmp_path)
         assert hits[0].heading == "背中が熱い場合、何科を受診すればよいですか?"
     finally:
         db.close()
+
+
+def test_numbering_that_starts_again_sits_under_the_plain_headings():
+    body = (f"\n肩こりの原因\n\n{PARAGRAPH}\n1. 長時間のスマホ\n\n{PARAGRAPH}\n2. 冷え\n\n{PARAGRAPH}"
+            f"\n肩こりの対策\n\n{PARAGRAPH}\n1. 肩甲骨のストレッチ\n\n{PARAGRAPH}\n2. 入浴\n\n{PARAGRAPH}")
+    _, article = article_of(page(body))
+    assert outline(article) == [(2, "肩こりの原因"), (3, "1. 長時間のスマホ"), (3, "2. 冷え"),
+                                (2, "肩こりの対策"), (3, "1. 肩甲骨のストレッチ"), (3, "2. 入浴")]
+
+
+def test_marker_styles_are_levels_and_the_markers_go():
+    body = (f"\n■頭痛の種類\n\n{PARAGRAPH}\n●緊張型頭痛\n\n{PARAGRAPH}\n●片頭痛\n\n{PARAGRAPH}"
+            f"\n■頭痛が起きたときの対処\n\n{PARAGRAPH}\n●首を温める\n\n{PARAGRAPH}")
+    _, article = article_of(page(body))
+    assert outline(article) == [(2, "頭痛の種類"), (3, "緊張型頭痛"), (3, "片頭痛"),
+                                (2, "頭痛が起きたときの対処"), (3, "首を温める")]
+
+
+def test_a_heading_right_above_its_sub_heading_is_kept_and_a_caption_is_text():
+    body = (f"\n腰痛の原因\n\nぎっくり腰\n\n{PARAGRAPH}\n椎間板ヘルニア\n\n{PARAGRAPH}\n"
+            f"腰に負担をかけない姿勢を心がけましょう\n\n写真は正しい座り方の例です\n\n"
+            f"腰痛の予防\n\n{PARAGRAPH}")
+    _, article = article_of(page(body))
+    headings = [h for _, h in outline(article)]
+    assert headings == ["腰痛の原因", "ぎっくり腰", "椎間板ヘルニア", "腰痛の予防"]
+    assert "写真は正しい座り方の例です" in article.sections[2].text
+
+
+def test_a_section_that_only_points_elsewhere_is_left_out():
+    body = (f"\n腰痛の原因\n\n{PARAGRAPH}\n\n当院の施術メニューはこちら\n\n料金と内容を紹介しています。\n\n"
+            f"腰痛の予防\n\n{PARAGRAPH}")
+    imported, article = article_of(page(body))
+    assert [h for _, h in outline(article)] == ["腰痛の原因", "腰痛の予防"]
+    assert "call to action" in imported.summary()
+
+
+def test_without_a_title_line_the_first_heading_is_the_title():
+    text = (f"BLOG\nホーム\nアクセス\n\n寝違えの原因と早く治す方法\n\n{PARAGRAPH}\n{PARAGRAPH}"
+            f"\n寝違えたときの対処\n\n{PARAGRAPH}\n{PARAGRAPH}")
+    imported, article = article_of(text.encode())
+    assert article.title == "寝違えの原因と早く治す方法"
+    assert outline(article) == [(2, "寝違えたときの対処")]
+
+
+def test_a_question_heading_in_the_middle_of_an_article_is_not_pushed_under_another():
+    sub = "".join(f"\n{h}\n\n{PARAGRAPH}" for h in ("首の筋肉のこり", "自律神経の乱れ"))
+    body = (f"\n首が熱くなる原因を3つ紹介します\n\nここでは主な原因を紹介します。\n{sub}\n血行不良\n\n{PARAGRAPH}"
+            f"\n首の熱さは病院に行くべき?\n\n{PARAGRAPH}\n{PARAGRAPH}")
+    _, article = article_of(page(body, title="首の後ろが熱い原因と対処法"))
+    assert outline(article)[-1] == (2, "首の熱さは病院に行くべき?")
+    assert [q.question for q in article.qa] == ["首の熱さは病院に行くべき?"]
