@@ -3,8 +3,8 @@
     python bench/import_match.py          # a table
     python bench/import_match.py --json
 
-Each page in ``PAGES`` (the scraped seed pages, and an HTML clinic-blog page with its scraped
-text) is imported with ``kb.importer.read_page`` and compared with the article an editor made from
+Each page in ``PAGES`` (the scraped seed pages, an HTML clinic-blog page with its scraped
+text, and a scraped seitai blog page written later as a check) is imported with ``kb.importer.read_page`` and compared with the article an editor made from
 it by hand: headings (same text, in order), their levels, Q&A pairs (same question and answer),
 body lines (the article's lines found, and the imported lines that are not the article's: chrome
 that leaked in) and front matter fields.
@@ -34,6 +34,8 @@ PAGES = {
     "seeds/001_7221afbe6145a639.txt": ROOT / "articles" / "comolab-neck-heat.md",
     "html/clinic-blog.html": FIXTURES / "html" / "clinic-blog.md",
     "html/clinic-blog.txt": FIXTURES / "html" / "clinic-blog.md",
+    # written after the import rules above, as a check on a page they were not made from
+    "pages/seitai-blog.txt": FIXTURES / "pages" / "seitai-blog.md",
 }
 META_FIELDS = ("title", "site", "author", "published", "updated", "category")
 

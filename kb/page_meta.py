@@ -35,6 +35,7 @@ _FACILITY = r"(?:鍼灸整骨院|鍼灸院|整骨院|接骨院|治療院|整体�
 _SITE_NAME = re.compile(
     rf"(?<![{_NAME_CHARS}])((?:[{_NAME_CHARS}]{{1,12}}?{_FACILITY})|{_FACILITY}[ァ-ヶーA-Za-z]{{2,12}})"
 )
+_SITE_WORD = re.compile(rf"(?:^|(?<=[\s|｜:：】©、。,「」()（）]))([^\s|｜:：【】©、。,「」『』()（）!！?？]{{1,10}}?{_FACILITY})(?=$|[\s|｜【（(、。,])")
 _SITE_LABEL = re.compile(r"^(?:店舗名|院名|医院名|クリニック名|施設名|会社名|サイト名|運営(?:者|会社)?|屋号)\s*[:：]?\s*(.*)$")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(.+?)(?:\.?\s*all rights reserved.*)?$", re.I)
 TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—]\s+|[|｜]")
@@ -216,7 +217,13 @@ def find_site(lines: list[str], first_line: str | None) -> str | None:
             if 1 < len(value) <= 40:
                 return value
     names = Counter(m.group(1) for line in lines for m in _SITE_NAME.finditer(line))
+    # a whole word ending in a facility word may hold particles (たけのこ整体院, 森の鍼灸院)
+    names.update(m.group(1) for line in lines for m in _SITE_WORD.finditer(line))
     names = Counter({n: c for n, c in names.items() if len(n) > 3})
+    for name in list(names):  # こ整体院 is part of たけのこ整体院: count it for the whole name
+        longer = [other for other in names if other != name and other.endswith(name)]
+        if longer:
+            names[max(longer, key=lambda o: names[o])] += names.pop(name)
     if names:
         return names.most_common(1)[0][0]
     for line in reversed(lines):

@@ -264,6 +264,8 @@ def _header_meta(lines: list[str], title_at: int | None, header_end: int,
         category, _ = page_meta.find_breadcrumb_category(lines, lines[title_at], title_at)
         if category:
             meta["category"] = category
+            # the category shown again under the title (a tag link) is the header's
+            used |= {i for i in range(title_at + 1, end) if lines[i] == category}
     tags, tag_lines = page_meta.find_tags(lines, start, end)
     if tags:
         meta["tags"] = tags
