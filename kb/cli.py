@@ -360,6 +360,8 @@ def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int
         with tmp.open("w", encoding="utf-8") as out:
             count = write_export(db, out, fmt, filters)
         os.replace(tmp, path)
+    except OSError as e:
+        raise KbError(f"{path}: cannot be written: {e.strerror or e}") from e
     finally:
         tmp.unlink(missing_ok=True)
     return count

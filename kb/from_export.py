@@ -114,6 +114,9 @@ def write_from_export(export: Path, out_dir: Path, force: bool = False,
                       "use --force to overwrite them")
     if not dry_run:
         for path, markdown in planned:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(markdown, encoding="utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(markdown, encoding="utf-8")
+            except OSError as e:
+                raise KbError(f"{path}: cannot be written: {e.strerror or e}") from e
     return planned

@@ -18,7 +18,7 @@ from .errors import InvalidArticle, KbError
 from .html_page import looks_like_html, read_html
 from .language import detect_language
 from .markdown import parse_article
-from .page_outline import Heading, Paragraph, assign_levels
+from .page_outline import Paragraph, assign_levels
 from .scraped_page import read_scraped
 
 MIN_ARTICLE_CHARS = 80  # less body text than this is no article (a menu, an error page)
@@ -30,7 +30,8 @@ class NoArticle(InvalidArticle):
 
 
 class ArticleExists(KbError):
-    """The article file to write exists already (use --force to overwrite it)."""
+    """The article file to write exists already (use --force to overwrite it), or cannot be
+    written where it should go."""
 
 
 @dataclass
@@ -113,8 +114,11 @@ def write_imported(page: ImportedPage, out_dir: Path, force: bool = False) -> Pa
     target = Path(out_dir) / f"{page.article_id}.md"
     if target.exists() and not force:
         raise ArticleExists(f"{target}: exists already; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page.markdown, encoding="utf-8")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.markdown, encoding="utf-8")
+    except OSError as e:
+        raise ArticleExists(f"{target}: cannot be written: {e.strerror or e}") from e
     return target
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?")
 _PUBLISHED = re.compile(r"公開日?|投稿日?|作成日|掲載日|初回公開|published|posted", re.I)
 _UPDATED = re.compile(r"(?:最終)?更新日?|改訂日|updated|modified|last update", re.I)
-_CATEGORY = re.compile(r"^[-・*•\s]*(?:カテゴリー?|category|categories|分類|ジャンル|テーマ)\s*[:：]?\s*(.*)$", re.I)
+CATEGORY_LABEL = re.compile(r"^[-・*•\s]*(?:カテゴリー?|category|categories|分類|ジャンル|テーマ)\s*[:：]?\s*(.*)$", re.I)
 _TAGS = re.compile(r"^[-・*•\s]*(?:タグ|tags?)\s*[:：]\s*(.+)$", re.I)
 _BYLINE = re.compile(r"監修|執筆|著者|筆者|文責|投稿者|記事を書いた|written by|reviewed by|author|\bby\s+[A-Z]", re.I)
 _ROLE_WORDS = re.compile(
@@ -110,7 +110,7 @@ def find_dates(lines: list[str], start: int, end: int) -> tuple[dict[str, str], 
 def find_category(lines: list[str], start: int, end: int) -> tuple[str | None, set[int]]:
     """A category label (カテゴリ: X, or X on the lines below it) in ``lines[start:end]``."""
     for i in range(max(start, 0), min(end, len(lines))):
-        m = _CATEGORY.match(lines[i])
+        m = CATEGORY_LABEL.match(lines[i])
         if not m:
             continue
         used = {i}

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import page_meta
+from .page_lines import MAX_HEADING, POLITE_END, chrome_kind, clean_lines, heading_shape, is_prose
 from .page_outline import (
     ANSWER_LABEL,
     QUESTION_LABEL,
@@ -27,30 +28,10 @@ from .page_outline import (
     numbering_style,
 )
 
-_SENTENCE_END = re.compile(r"[。．！!]\s*$|[。．]\s*[」』)）]\s*$")
-_ICON = re.compile(r"^[a-z]+(?:_[a-z]+)+")  # icon font ligatures left in scraped text
-_PHONE = re.compile(r"(?:\d{2,4}-\d{2,4}-\d{3,4}|\(\d{2,4}\)\s*\d{2,4}-\d{4})")
-_POSTAL = re.compile(r"〒\s*\d{3}-?\d{4}")
-_TIMES = re.compile(r"\d{1,2}[:：]\d{2}\s*[~〜～\-－–]\s*\d{1,2}[:：]\d{2}")
-_URL = re.compile(r"https?://|www\.")
-_SNS = re.compile(r"(?:youtube|instagram|twitter|facebook|tiktok|line|x)\b.*[,、/|].*\b\w+", re.I)
 _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記事の内容|この記事でわかること|contents|table of contents|index)$", re.I)
-_BULLET = re.compile(r"^(?:[・•●○◦▪■□◆◇※→⇒✓✔]|[-*+]\s)")
 _CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
-# Buttons and widgets: share buttons, pagination, booking buttons
-_UI = re.compile(r"ツイート|シェア(?:する)?|いいね!?|LINEで送る|ブックマーク|はてブ|Pocket|印刷する|"
-                 r"前の記事|次の記事|記事一覧|一覧(?:へ|に)戻る|ページ(?:トップ|の先頭)へ?|TOPへ|続きを読む|"
-                 r"もっと見る|詳しく見る|(?:LINE|WEB|ネット|電話)?(?:で|から)?予約する|ご予約はこちら|お問い合わせはこちら|"
-                 r"\b(?:tweet|share|pin it|print)\b", re.I)
-# Labels of the boxes around an article: tags, related and popular articles, profiles, archives
-_BOX_LABEL = re.compile(r"^(?:タグ|tags?\b|関連(?:する)?記事|人気(?:の)?記事|おすすめ(?:の)?記事|新着記事|"
-                        r"最新(?:の)?記事|この記事を書いた人|(?:\S{0,6})?プロフィール|著者情報|執筆者情報|"
-                        r"アーカイブ|コメント|related (?:posts|articles)|popular posts|recent posts)", re.I)
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
-# the end of a sentence written without its 。 (a caption, a remark), which headings rarely have
-_POLITE_END = re.compile(r"(?:です|ます|でした|ました|ません|ください|でしょう|ましょう|だ|である)[ 。!！]*$")
-MAX_HEADING = 60
 
 
 @dataclass
@@ -61,42 +42,6 @@ class ScrapedPage:
     blocks: list[Block]
     dropped: list[str] = field(default_factory=list)  # kinds of chrome left out, for the summary
     dropped_lines: int = 0
-
-
-def clean_lines(text: str) -> list[str]:
-    """The page's lines, with no-break and ideographic spaces as plain spaces, stripped."""
-    return [line.replace("\u00a0", " ").replace("\u3000", " ").strip() for line in text.split("\n")]
-
-
-def is_prose(line: str) -> bool:
-    """A line of running text: a sentence (。) or a long line with commas."""
-    if len(line) < 8:
-        return False
-    if "。" in line or _SENTENCE_END.search(line):
-        return True
-    # English: a line of several words ending a sentence
-    return len(line.split()) >= 6 and bool(re.search(r"[.?!:;]\s*$", line))
-
-
-def chrome_kind(line: str) -> str | None:
-    """What kind of page chrome a line is, by its shape alone, or None."""
-    if _ICON.match(line):
-        return "icons"
-    if _PHONE.search(line) or _POSTAL.search(line):
-        return "shop information"
-    if _TIMES.search(line):
-        return "opening hours"
-    if _URL.search(line) or (len(line) < 80 and _SNS.search(line)):
-        return "links"
-    if page_meta.DATE.fullmatch(line.strip()):
-        return "dates"
-    if re.fullmatch(r"【[^】]{1,20}】", line):
-        return "labels"
-    if _BOX_LABEL.match(line) and len(line) <= 40:
-        return "navigation and boxes"
-    if len(line) <= 40 and len(re.sub(r"[\W_]", "", _UI.sub("", line))) <= 3 and _UI.search(line):
-        return "buttons"
-    return None
 
 
 def read_scraped(text: str) -> ScrapedPage:
@@ -151,7 +96,7 @@ def _end_after_conclusion(lines: list[str], start: int, end: int, skip: set[int]
     from .page_outline import is_conclusion
 
     conclusion = next((i for i in range(start, end + 1) if i not in skip and lines[i]
-                       and _heading_shape(lines[i]) and is_conclusion(lines[i])), None)
+                       and heading_shape(lines[i]) and is_conclusion(lines[i])), None)
     if conclusion is None:
         return end
     seen_text = False
@@ -219,10 +164,10 @@ def _find_title(lines: list[str], toc: set[int],
                   if i != first_at and line and i not in toc and line in (first, head)]
     # the line right above a page's date or category labels
     for i, line in enumerate(lines):
-        if not (page_meta.iso_date(line) or page_meta._CATEGORY.match(line)) or i in repeated:
+        if not (page_meta.iso_date(line) or page_meta.CATEGORY_LABEL.match(line)) or i in repeated:
             continue
         j = i - 1
-        while j >= 0 and (not lines[j] or page_meta._CATEGORY.match(lines[j])
+        while j >= 0 and (not lines[j] or page_meta.CATEGORY_LABEL.match(lines[j])
                           or lines[j].startswith(("- ", "・")) or page_meta.iso_date(lines[j])):
             j -= 1
         if j >= 0 and j != first_at and j not in repeated and not is_prose(lines[j]) \
@@ -339,26 +284,13 @@ def _body_range(lines: list[str], repeated: set[int], skip: set[int],
         start += 1
     # a run of three or more short lines at the very start is a menu, not the article
     run = start
-    while run <= end and lines[run] and _heading_shape(lines[run]) and run not in skip:
+    while run <= end and lines[run] and heading_shape(lines[run]) and run not in skip:
         run += 1
     if run - start >= 3 and run <= end:
         start = run
         while start <= end and (start in skip or not lines[start]):
             start += 1
     return start, end
-
-
-def _heading_shape(line: str) -> bool:
-    """A line that may be a heading: short, not a sentence, not a list item or a quote."""
-    if not line or len(line) > MAX_HEADING or "。" in line or is_prose(line):
-        return False
-    if _BULLET.match(line) and not numbering_style(line):
-        return False
-    if line.startswith(("「", "『", "“", "\"")) and line.endswith(("」", "』", "”", "\"")):
-        return False
-    if line.endswith(("、", ",", ":", "：", "!", "！", "…", "・")):
-        return False
-    return bool(re.search(r"[぀-ヿ一-鿿A-Za-z]", line)) and not chrome_kind(line)
 
 
 def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
@@ -380,7 +312,7 @@ def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
             flush()
             continue
         nxt = _next_line(texts, k)
-        if chrome_kind(line) or (_heading_shape(line) and nxt and chrome_kind(nxt)):
+        if chrome_kind(line) or (heading_shape(line) and nxt and chrome_kind(nxt)):
             dropped += 1  # chrome inside the article, or the title of a box of chrome
             continue
         if _is_heading(texts, k, runs):
@@ -405,11 +337,11 @@ def _short_runs(texts: list[str]) -> list[int]:
     runs = [0] * len(texts)
     k = 0
     while k < len(texts):
-        if not _heading_shape(texts[k]):
+        if not heading_shape(texts[k]):
             k += 1
             continue
         j = k
-        while j < len(texts) and _heading_shape(texts[j]):
+        while j < len(texts) and heading_shape(texts[j]):
             j += 1
         for m in range(k, j):
             runs[m] = j - k
@@ -419,7 +351,7 @@ def _short_runs(texts: list[str]) -> list[int]:
 
 def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
     line = texts[k]
-    if not _heading_shape(line):
+    if not heading_shape(line):
         return False
     if not any(texts[k + 1 :]):
         return False  # nothing follows
@@ -428,17 +360,17 @@ def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
     previous = texts[k - 1] if k > 0 else ""
     if runs[k] >= 3:
         return False  # a list of short lines, or lines of a quote
-    if runs[k] == 2 and previous and _heading_shape(previous):
+    if runs[k] == 2 and previous and heading_shape(previous):
         return bool(numbering_style(line)) or is_question(line)  # the second of two: text
-    if previous and not is_prose(previous) and not _heading_shape(previous):
+    if previous and not is_prose(previous) and not heading_shape(previous):
         return False
     # a short line right before another heading is a caption or a label (写真の説明です), unless
     # it opens a group: an FAQ or a numbered list follows, or it reads as a heading, not a remark
     nxt = _next_line(texts, k)
-    if nxt and _heading_shape(nxt) and not is_prose(nxt) and _next_line(texts, texts.index(nxt, k + 1)):
+    if nxt and heading_shape(nxt) and not is_prose(nxt) and _next_line(texts, texts.index(nxt, k + 1)):
         opens = (is_question(nxt) or numbering_style(nxt) or is_question(line)
                  or is_conclusion(line) or numbering_style(line))
-        if not opens and _POLITE_END.search(line):
+        if not opens and POLITE_END.search(line):
             return False
     # a question inside a paragraph is a rhetorical one
     if is_question(line) and previous and is_prose(previous):

@@ -231,3 +231,10 @@ def test_export_runs_in_constant_memory(built_db, tmp_path, fmt):
     assert large_count == 41 * small_count
     # 41 times the articles, yet about the memory of one large article (not 41 times it)
     assert large_peak < 2 * small_peak + 200_000
+
+
+def test_an_output_file_that_cannot_be_written_is_named(runner, built_db, tmp_path):
+    out = tmp_path / "no-such-folder" / "kb.json"
+    result = runner.invoke(cli, ["export", "--db", str(built_db), "--output", str(out)])
+    assert result.exit_code == 1 and f"{out}: cannot be written" in result.output
+    assert not out.parent.exists()

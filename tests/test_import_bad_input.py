@@ -88,3 +88,11 @@ def test_a_shift_jis_html_page_with_its_charset_is_decoded():
     imported = read_page(sjis, "page.html")
     assert imported.encoding == "Shift_JIS" and imported.questions == 2
     assert imported.meta["title"] == "足のむくみが取れない原因とは?考えられる病気と自分でできる対策"
+
+
+def test_an_out_folder_that_is_a_file_is_named(runner, tmp_path):
+    out = tmp_path / "articles"
+    out.write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(cli, ["import", str(SEED), "--out", str(out)])
+    assert result.exit_code == 2 and "is a file" in result.output and "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == "not a folder"
