@@ -18,7 +18,8 @@ import re
 from typing import Any
 
 from . import page_meta
-from .page_outline import ANSWER_LABEL, Block, Heading, Paragraph, is_question
+from .page_lines import heading_shape
+from .page_outline import ANSWER_LABEL, Block, Heading, Paragraph, is_question, numbering_style
 from .scraped_page import ScrapedPage, read_scraped
 
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|h[1-6]|p|div|article)\b", re.I)
@@ -27,6 +28,12 @@ _MODIFIED = (
     re.compile(r"""<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name|itemprop)=["'](?:article:modified_time|og:updated_time|dateModified)["']""", re.I),
     re.compile(r"""<time[^>]+class=["'][^"']*(?:updated|modified)[^"']*["'][^>]*datetime=["']([^"']+)""", re.I),
     re.compile(r'"dateModified"\s*:\s*"([^"]+)"'),
+)
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_PUBLISHED = (
+    re.compile(r"""<meta[^>]+(?:property|name|itemprop)=["'](?:article:published_time|datePublished|pubdate)["'][^>]*content=["']([^"']+)""", re.I),
+    re.compile(r"""<meta[^>]+content=["']([^"']+)["'][^>]*(?:property|name|itemprop)=["'](?:article:published_time|datePublished)["']""", re.I),
+    re.compile(r'"datePublished"\s*:\s*"([^"]+)"'),
 )
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)""", re.I)
 _BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|"
@@ -50,7 +57,14 @@ def read_html(source: str) -> ScrapedPage:
         return read_scraped(html_to_text(source))
     metadata = _as_dict(document)
     meta = _meta(metadata, source)
-    blocks = _blocks_of_xml(body, str(meta.get("title") or ""))
+    blocks = _header_from_body(_blocks_of_xml(body, str(meta.get("title") or "")), meta)
+    if not meta.get("site"):
+        text_lines = [line.strip() for line in html_to_text(source).split("\n")]
+        title_tag = _TITLE_TAG.search(source)
+        site = page_meta.find_site(text_lines, html_lib.unescape(title_tag.group(1)).strip()
+                                   if title_tag else None)
+        if site:
+            meta["site"] = site
     return ScrapedPage(meta=meta, blocks=blocks,
                        dropped=["the page outside its main content (found by trafilatura)"])
 
@@ -84,8 +98,13 @@ def _meta(found: dict[str, Any], source: str) -> dict[str, object]:
     canonical = _CANONICAL.search(source)
     if canonical and "url" not in meta:
         meta["url"] = canonical.group(1)
-    if found.get("date"):
-        meta["published"] = page_meta.iso_date(str(found["date"])) or str(found["date"])
+    # a date the page declares; else trafilatura's (which may be a guess: the body's header
+    # lines, read later, win over it)
+    declared = next((m.group(1) for p in _PUBLISHED if (m := p.search(source))), None)
+    date = page_meta.iso_date(declared or "") or (page_meta.iso_date(str(found["date"]))
+                                                    if found.get("date") else None)
+    if date:
+        meta["published"] = date
     updated = _modified(source)
     if updated:
         meta["updated"] = updated
@@ -131,17 +150,51 @@ def _blocks_of_xml(xml: str, title: str) -> list[Block]:
                 continue  # the title is the front matter's
             blocks.append(Heading(text, level))
             continue
+        rend = element.get("rend") or ""
+        if _is_bold_heading(element, text) or (rend.startswith("dt") and heading_shape(text)):
+            # a paragraph that is only bold text, or a definition term (Q. ... in a <dl>), is a
+            # heading whose level is not known
+            blocks.append(Heading(text, 0, style=numbering_style(text)))
+            continue
         if blocks and isinstance(blocks[-1], Heading) and is_question(blocks[-1].text):
             text = ANSWER_LABEL.sub("", text, count=1) or text
-        prefix = "・" if element.tag == "item" else ""
-        lines = [prefix + line.strip() for line in text.split("\n") if line.strip()]
-        if element.tag == "item" and blocks and isinstance(blocks[-1], Paragraph) and \
+        bullet = element.tag == "item" and not rend.startswith(("dt", "dd"))
+        lines = [("・" if bullet else "") + line.strip() for line in text.split("\n") if line.strip()]
+        if bullet and blocks and isinstance(blocks[-1], Paragraph) and \
                 blocks[-1].lines and blocks[-1].lines[-1].startswith("・"):
             blocks[-1].lines.extend(lines)  # one paragraph for one list
         else:
             blocks.append(Paragraph(lines))
     _shift_levels(blocks)
     return blocks
+
+
+def _is_bold_heading(element: Any, text: str) -> bool:
+    if element.tag != "p" or not heading_shape(text):
+        return False
+    children = [c for c in element if c.tag != "lb"]
+    outside = (element.text or "").strip() + "".join((c.tail or "").strip() for c in element)
+    return len(children) == 1 and children[0].tag == "hi" and not outside
+
+
+def _header_from_body(blocks: list[Block], meta: dict[str, object]) -> list[Block]:
+    """Dates, category and byline lines between the title and the first heading (kept by the
+    extractor as paragraphs) go to the front matter; a date shown there wins over a guessed one."""
+    first_heading = next((n for n, b in enumerate(blocks) if isinstance(b, Heading)), len(blocks))
+    lines = [b.lines[0] for b in blocks[:first_heading][:6] if isinstance(b, Paragraph) and len(b.lines) == 1]
+    dates, used_dates = page_meta.find_dates(lines, 0, len(lines))
+    category, used_category = page_meta.find_category(lines, 0, len(lines))
+    author, author_at = page_meta.find_author(lines, list(range(len(lines))))
+    used = {lines[i] for i in used_dates | used_category | ({author_at} if author else set())}
+    for key, value in dates.items():
+        meta[key] = value
+    if category and not meta.get("category"):
+        meta["category"] = category
+    if author and not meta.get("author"):
+        meta["author"] = author
+    head = [b for b in blocks[:first_heading]
+            if not (isinstance(b, Paragraph) and len(b.lines) == 1 and b.lines[0] in used)]
+    return head + blocks[first_heading:]
 
 
 def _text(element: Any) -> str:
@@ -166,10 +219,10 @@ def _level(rend: str) -> int:
 def _shift_levels(blocks: list[Block]) -> None:
     """The body's top headings become ## (a page whose article starts at h3, or uses h1 for
     its sections, keeps its nesting)."""
-    levels = [b.level for b in blocks if isinstance(b, Heading)]
+    levels = [b.level for b in blocks if isinstance(b, Heading) and b.level]
     if not levels:
         return
     shift = 2 - min(levels)
     for block in blocks:
-        if isinstance(block, Heading):
+        if isinstance(block, Heading) and block.level:
             block.level = max(2, min(6, block.level + shift))

@@ -218,14 +218,10 @@ def _starts_group(heading: Heading, major: Heading | None, expected: int, childr
     if children == 0:
         # right under a top-level heading: its sub-heading when that heading opens a group (a
         # lead-in, a count, a short intro or none, or the article nests its headings already),
-        # unless this one is clearly top-level itself; otherwise its sibling, unless it echoes
-        # the title much less than the top-level heading does
+        # unless this one is clearly top-level itself; otherwise its sibling
         opens = (has_groups or _leads_in(major) or _announced_count(major) > 0
                  or _own_length(major) < short or not major.text_after)
-        if opens:
-            return evidence >= 1.2
-        drop = _title_overlap(major.text, title_grams) - _title_overlap(text, title_grams)
-        return not (drop >= 0.3 and evidence < 0.6)
+        return evidence >= 1.2 if opens else True
     return evidence >= 1.0
 
 

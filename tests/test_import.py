@@ -272,3 +272,18 @@ def test_a_question_heading_in_the_middle_of_an_article_is_not_pushed_under_anot
     _, article = article_of(page(body, title="首の後ろが熱い原因と対処法"))
     assert outline(article)[-1] == (2, "首の熱さは病院に行くべき?")
     assert [q.question for q in article.qa] == ["首の熱さは病院に行くべき?"]
+
+
+def test_an_html_page_with_bold_paragraphs_for_headings_and_a_dl_faq():
+    html = (Path(__file__).parent / "fixtures" / "html" / "bold-headings.html").read_bytes()
+    imported, article = article_of(html, "bold-headings.html")
+    assert imported.kind == "html"
+    assert outline(article) == [(2, "ぎっくり腰の原因"), (2, "まず安静にする"), (2, "よくある質問"),
+                                (3, "Q. 温めたほうがいいですか?"), (3, "Q. 何日くらいで治りますか?")]
+    assert [(q.question, q.answer) for q in article.qa] == [
+        ("温めたほうがいいですか?", "痛めた直後の2〜3日は冷やし、その後は温めるのが一般的です。"),
+        ("何日くらいで治りますか?", "多くの場合、1〜2週間ほどで痛みが落ち着きます。")]
+    # the date under the title is the page's own (not a guess), and the clinic is the title's
+    assert article.meta["published"] == "2024-03-01" and article.meta["site"] == "ひまわり整骨院"
+    text = "\n".join(s.text for s in article.sections)
+    assert "2024年3月1日" not in text and "最新記事" not in text and "TEL" not in text
