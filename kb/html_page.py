@@ -65,8 +65,12 @@ def read_html(source: str) -> ScrapedPage:
                                    if title_tag else None)
         if site:
             meta["site"] = site
-    return ScrapedPage(meta=meta, blocks=blocks,
-                       dropped=["the page outside its main content (found by trafilatura)"])
+    page_lines = sum(1 for line in html_to_text(source).split("\n") if line.strip())
+    kept = sum(1 if isinstance(b, Heading) else len(b.lines) for b in blocks)
+    dropped = max(page_lines - kept, 0)
+    return ScrapedPage(meta=meta, blocks=blocks, dropped_lines=dropped,
+                       dropped=[f"the page outside its main content, found by trafilatura "
+                                f"({dropped} lines)"])
 
 
 def html_to_text(source: str) -> str:

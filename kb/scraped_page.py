@@ -31,6 +31,7 @@ from .page_outline import (
 _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記事の内容|この記事でわかること|contents|table of contents|index)$", re.I)
 _CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
+_BULLET_ITEM = re.compile(r"^(?:[・•◦▪※✓✔]|[-*+]\s|[0-9０-９]+[.．)）]\s*\S)")
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
 
 
@@ -93,8 +94,6 @@ def _end_after_conclusion(lines: list[str], start: int, end: int, skip: set[int]
     """An article ends with its conclusion (まとめ): after that section's text, the first line
     that is not running text (a tag line, a profile, related articles) ends the body, unless it
     is a question, an FAQ or a list of references."""
-    from .page_outline import is_conclusion
-
     conclusion = next((i for i in range(start, end + 1) if i not in skip and lines[i]
                        and heading_shape(lines[i]) and is_conclusion(lines[i])), None)
     if conclusion is None:
@@ -104,8 +103,8 @@ def _end_after_conclusion(lines: list[str], start: int, end: int, skip: set[int]
         line = lines[i]
         if not line:
             continue
-        if is_prose(line):
-            seen_text = True
+        if is_prose(line) or (seen_text and (lines[i - 1] or _BULLET_ITEM.match(line))):
+            seen_text = True  # running text, or a list or line within its paragraph
             continue
         if seen_text:
             if is_question(line) or _REFERENCES.match(line) or re.search(r"質問|Q\s*[&＆]\s*A|FAQ", line, re.I):

@@ -287,3 +287,13 @@ def test_an_html_page_with_bold_paragraphs_for_headings_and_a_dl_faq():
     assert article.meta["published"] == "2024-03-01" and article.meta["site"] == "ひまわり整骨院"
     text = "\n".join(s.text for s in article.sections)
     assert "2024年3月1日" not in text and "最新記事" not in text and "TEL" not in text
+
+
+def test_the_conclusion_keeps_its_list_and_the_profile_after_it_goes():
+    body = (f"\n腰痛の原因\n\n{PARAGRAPH}\n{PARAGRAPH}\nまとめ\n\n腰痛を防ぐポイントをまとめます。\n"
+            "・正しい姿勢を保つ\n・適度に体を動かす\n\n毎日の積み重ねが大切です。\n")
+    _, article = article_of(page(body))
+    conclusion = article.sections[-1]
+    assert conclusion.heading == "まとめ"
+    assert "・適度に体を動かす" in conclusion.markdown and "毎日の積み重ねが大切です。" in conclusion.text
+    assert "山田花子" not in conclusion.text and "関連記事" not in conclusion.text
