@@ -48,6 +48,7 @@ class ImportedPage:
     top_headings: int = 0
     questions: int = 0
     dropped: list[str] = field(default_factory=list)
+    levels: str = ""  # where the heading levels came from
 
     def summary(self) -> str:
         """What was guessed, for the editor (one line of facts, then what to check)."""
@@ -58,7 +59,8 @@ class ImportedPage:
         parts = [
             f"{self.source}: {self.kind} page ({self.encoding})",
             f"title 「{meta.get('title')}」",
-            f"{self.headings} headings ({self.top_headings} top-level), {self.questions} Q&A",
+            f"{self.headings} headings ({self.top_headings} top-level; {self.levels}), "
+            f"{self.questions} Q&A",
         ]
         if found:
             parts.append(", ".join(found))
@@ -84,7 +86,7 @@ def read_page(data: bytes, source: str, article_id: str | None = None) -> Import
         raise NoArticle(source, "no article found in this page (no title, or too little running "
                                 "text outside the page's menus and boxes); nothing written")
     title = str(meta["title"])
-    assign_levels(page.blocks, title)
+    levels = assign_levels(page.blocks, title)
     body = render_blocks(page.blocks)
     meta["lang"] = detect_language(title + "\n" + body)
     article_id = article_id or _article_id(source, meta)
@@ -96,7 +98,7 @@ def read_page(data: bytes, source: str, article_id: str | None = None) -> Import
         source=source, article_id=article_id, markdown=markdown, meta=meta, kind=kind,
         encoding=encoding, headings=len(headings),
         top_headings=sum(1 for s in headings if s.level == min(h.level for h in headings)),
-        questions=len(article.qa), dropped=page.dropped,
+        questions=len(article.qa), dropped=page.dropped, levels=levels,
     )
 
 

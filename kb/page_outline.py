@@ -82,15 +82,19 @@ def numbering_style(text: str) -> str | None:
     return None
 
 
-def assign_levels(blocks: list[Block], title: str) -> None:
-    """Give every heading whose level is 0 a level (2 for top-level ones, 3, 4 below)."""
+def assign_levels(blocks: list[Block], title: str) -> str:
+    """Give every heading whose level is 0 a level (2 for top-level ones, 3, 4 below); returns
+    where the levels came from (for the import summary)."""
     headings = [b for b in blocks if isinstance(b, Heading)]
     _attach_text(blocks)
-    if not headings or all(h.level for h in headings):
-        return
+    if not headings:
+        return "no headings"
+    if all(h.level for h in headings):
+        return "levels from the page's h2-h6"
     if _levels_from_numbering(headings):
-        return
+        return "levels from the headings' numbering"
     _levels_from_shape(headings, title)
+    return "levels guessed from the article's structure"
 
 
 def _attach_text(blocks: list[Block]) -> None:

@@ -171,7 +171,7 @@ def test_import_writes_the_article_and_summarizes_on_stderr(runner, tmp_path):
     written = out / "001_7221afbe6145a639.md"
     assert written.exists() and result.stdout == ""
     assert front_matter(written)["title"] == "首の後ろが熱くなる原因|首の後ろの熱感は自律神経失調症"
-    assert "14 headings (5 top-level), 0 Q&A" in result.stderr
+    assert "14 headings (5 top-level; levels guessed from the article's structure), 0 Q&A" in result.stderr
     assert "dropped as chrome" in result.stderr and str(written) in result.stderr
 
 
