@@ -50,6 +50,12 @@ def is_prose(line: str) -> bool:
     return len(line.split()) >= 6 and bool(re.search(r"[.?!:;]\s*$", line))
 
 
+def is_label(line: str) -> bool:
+    """A line that is only a bracketed label (【資格】, 【よくある質問】): a heading when text
+    follows it, a box label in a profile or shop box."""
+    return bool(re.fullmatch(r"【[^】]{1,30}】", line))
+
+
 def chrome_kind(line: str) -> str | None:
     """What kind of page chrome a line is, by its shape alone, or None."""
     if _ICON.match(line):
@@ -62,8 +68,6 @@ def chrome_kind(line: str) -> str | None:
         return "links"
     if page_meta.DATE.fullmatch(line.strip()):
         return "dates"
-    if re.fullmatch(r"【[^】]{1,20}】", line):
-        return "labels"
     if _BOX_LABEL.match(line) and len(line) <= 40:
         return "navigation and boxes"
     if len(line) <= 40 and len(re.sub(r"[\W_]", "", _UI.sub("", line))) <= 3 and _UI.search(line):

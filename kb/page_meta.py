@@ -127,7 +127,9 @@ def find_category(lines: list[str], start: int, end: int) -> tuple[str | None, s
             while j < len(lines) and lines[j].lstrip().startswith(("- ", "・", "* ")):
                 used.add(j)
                 j += 1
-            return re.split(r"\s*[,、/|｜]\s*", value)[0], used
+            values = re.split(r"\s*[,、/|｜]\s*", value)
+            named = [v for v in values if v and not _GENERIC_CRUMBS.match(v)]
+            return (named or values)[0], used
     return None, set()
 
 

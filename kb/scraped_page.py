@@ -16,7 +16,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import page_meta
-from .page_lines import MAX_HEADING, POLITE_END, chrome_kind, clean_lines, heading_shape, is_prose
+from .page_lines import (
+    MAX_HEADING,
+    POLITE_END,
+    chrome_kind,
+    clean_lines,
+    heading_shape,
+    is_label,
+    is_prose,
+)
 from .page_outline import (
     ANSWER_LABEL,
     QUESTION_LABEL,
@@ -32,6 +40,7 @@ _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記�
 _CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
 _BULLET_ITEM = re.compile(r"^(?:[・•◦▪※✓✔]|[-*+]\s|[0-9０-９]+[.．)）]\s*\S)")
+_LIST_LEAD_IN = re.compile(r"次の|以下|下記|例えば|たとえば|など[がは]|[:：]$")
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
 
 
@@ -123,7 +132,7 @@ def _why_dropped(line: str, i: int, repeated: set[int], toc: set[int], used: set
         return "table of contents"
     if i in repeated:
         return "repeated blocks (announcements, navigation)"
-    kind = chrome_kind(line)
+    kind = chrome_kind(line) or ("labels" if is_label(line) else None)
     if kind:
         return kind
     return "other text outside the article (navigation, profile, related links)"
@@ -229,6 +238,12 @@ def _header_meta(lines: list[str], title_at: int | None, header_end: int,
     return meta, used
 
 
+def _introduces(lines: list[str], i: int) -> bool:
+    """Whether a line is followed by running text or a heading (so it may head something)."""
+    nxt = next((line for line in lines[i + 1 : i + 4] if line), "")
+    return bool(nxt) and (is_prose(nxt) or heading_shape(nxt))
+
+
 def _gap_penalty(lines: list[str]) -> int:
     """What a gap of two or more blank lines costs: a block boundary, unless the page puts such
     gaps between its paragraphs anyway."""
@@ -245,7 +260,7 @@ def _line_score(lines: list[str], i: int, repeated: set[int], skip: set[int], ga
         return 0
     if not line:
         return gap if i > 0 and not lines[i - 1] else 0  # a gap of blank lines ends a block
-    if i in repeated or chrome_kind(line):
+    if i in repeated or chrome_kind(line) or (is_label(line) and not _introduces(lines, i)):
         return -30
     if is_prose(line):
         return min(len(line), 200)
@@ -311,7 +326,8 @@ def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
             flush()
             continue
         nxt = _next_line(texts, k)
-        if chrome_kind(line) or (heading_shape(line) and nxt and chrome_kind(nxt)):
+        if chrome_kind(line) or (heading_shape(line) and nxt and chrome_kind(nxt)) or (
+                is_label(line) and not (is_prose(nxt) or heading_shape(nxt))):
             dropped += 1  # chrome inside the article, or the title of a box of chrome
             continue
         if _is_heading(texts, k, runs):
@@ -360,9 +376,13 @@ def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
     if runs[k] >= 3:
         return False  # a list of short lines, or lines of a quote
     if runs[k] == 2 and previous and heading_shape(previous):
-        return bool(numbering_style(line)) or is_question(line)  # the second of two: text
-    if previous and not is_prose(previous) and not heading_shape(previous):
-        return False
+        # the second of two short lines: a sub-heading right under a marked heading (【…】, ■,
+        # 1.), else the second item of a short list
+        return bool(numbering_style(line) or is_question(line) or numbering_style(previous))
+    if runs[k] == 2 and previous and _LIST_LEAD_IN.search(previous):
+        return False  # 次のような症状があります。 then two short items
+    if previous and not (is_prose(previous) or heading_shape(previous) or _BULLET_ITEM.match(previous)):
+        return False  # right after a quote or a long line that is not a sentence
     # a short line right before another heading is a caption or a label (写真の説明です), unless
     # it opens a group: an FAQ or a numbered list follows, or it reads as a heading, not a remark
     nxt = _next_line(texts, k)
