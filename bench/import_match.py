@@ -39,6 +39,9 @@ PAGES = {
     # a dense page (no blank lines, 【】 headings, Q：/A： pairs): written as a check, then the
     # rules were fixed on it (【】 lines were taken for chrome), so no longer a check
     "pages/clinic-column-dense.txt": FIXTURES / "pages" / "clinic-column-dense.md",
+    # the same for a page with dotted numbering (2-1.), a skip link first, the date above the
+    # title, unlabelled questions under an FAQ heading and a booking box at the end
+    "pages/sciatica-numbered.txt": FIXTURES / "pages" / "sciatica-numbered.md",
 }
 META_FIELDS = ("title", "site", "author", "published", "updated", "category")
 

@@ -25,7 +25,8 @@ _BULLET = re.compile(r"^(?:[・•●○◦▪■□◆◇※→⇒✓✔]|[-*+]
 _UI = re.compile(r"ツイート|シェア(?:する)?|いいね!?|LINEで送る|ブックマーク|はてブ|Pocket|印刷する|"
                  r"前の記事|次の記事|記事一覧|一覧(?:へ|に)戻る|ページ(?:トップ|の先頭)へ?|TOPへ|続きを読む|"
                  r"もっと見る|詳しく見る|(?:LINE|WEB|ネット|電話)?(?:で|から)?予約する|ご予約はこちら|お問い合わせはこちら|"
-                 r"\b(?:tweet|share|pin it|print)\b", re.I)
+                 r"(?:メイン)?コンテンツへ(?:移動|スキップ)?|本文へ(?:移動|スキップ)?|スキップして|"
+                 r"\b(?:tweet|share|pin it|print|skip to (?:main )?content)\b", re.I)
 # Labels of the boxes around an article: tags, related and popular articles, profiles, archives
 _BOX_LABEL = re.compile(r"^(?:タグ|tags?\b|関連(?:する)?記事|人気(?:の)?記事|おすすめ(?:の)?記事|新着記事|"
                         r"最新(?:の)?記事|この記事を書いた人|(?:\S{0,6})?プロフィール|著者情報|執筆者情報|"

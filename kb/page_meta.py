@@ -143,6 +143,11 @@ def find_tags(lines: list[str], start: int, end: int) -> tuple[list[str], set[in
     return [], set()
 
 
+def is_byline(line: str) -> bool:
+    """A line that names an author or supervisor (監修, 執筆, 著者, written by...)."""
+    return bool(_BYLINE.search(line))
+
+
 def find_author(lines: list[str], order: list[int]) -> tuple[str | None, int | None]:
     """The author or supervising practitioner named in a byline (監修, 執筆, 著者...), looking at
     the lines in ``order``; returns the name and the line it came from."""

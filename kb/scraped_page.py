@@ -40,6 +40,7 @@ _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記�
 _CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
 _BULLET_ITEM = re.compile(r"^(?:[・•◦▪※✓✔]|[-*+]\s|[0-9０-９]+[.．)）]\s*\S)")
+_FAQ_HEADING = re.compile(r"質問|Q\s*[&＆]\s*A|FAQ|疑問", re.I)
 _LIST_LEAD_IN = re.compile(r"次の|以下|下記|例えば|たとえば|など[がは]|[:：]$")
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
 
@@ -168,9 +169,12 @@ def _find_title(lines: list[str], toc: set[int],
     first_at = next((i for i, line in enumerate(lines) if line), None)
     first = lines[first_at] if first_at is not None else None
     head = page_meta.TITLE_SEPARATORS.split(first)[0].strip() if first else ""
-    candidates = [i for i, line in enumerate(lines)
-                  if i != first_at and line and i not in toc and line in (first, head)]
-    # the line right above a page's date or category labels
+    # where a title stands, most telling first: the page title's text again; the line above a
+    # date or category label; the line below them (a date and category above the title)
+    again = [i for i, line in enumerate(lines)
+             if i != first_at and line and i not in toc and line in (first, head)]
+    above: list[int] = []
+    below: list[int] = []
     for i, line in enumerate(lines):
         if not (page_meta.iso_date(line) or page_meta.CATEGORY_LABEL.match(line)) or i in repeated:
             continue
@@ -180,10 +184,18 @@ def _find_title(lines: list[str], toc: set[int],
             j -= 1
         if j >= 0 and j != first_at and j not in repeated and not is_prose(lines[j]) \
                 and 4 <= len(lines[j]) <= 120 and not chrome_kind(lines[j]):
-            candidates.append(j)
-    if candidates:
-        best = max(candidates, key=lambda i: (_prose_after(lines, i, repeated), -i))
-        if _prose_after(lines, best, repeated) > 0:
+            above.append(j)
+        k = i + 1
+        while k < len(lines) and (not lines[k] or page_meta.CATEGORY_LABEL.match(lines[k])
+                                  or page_meta.iso_date(lines[k])):
+            k += 1
+        if k < len(lines) and k not in repeated and heading_shape(lines[k]) and len(lines[k]) >= 4 \
+                and not page_meta.is_byline(lines[k]):
+            below.append(k)
+    for candidates in (again, above, below):
+        with_text = [i for i in candidates if _prose_after(lines, i, repeated) > 0]
+        if with_text:
+            best = max(with_text, key=lambda i: (_prose_after(lines, i, repeated), -i))
             return lines[best], best, first
     return head or (first or ""), None, first
 
@@ -321,18 +333,25 @@ def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
 
     texts = [lines[i] for i in body]
     runs = _short_runs(texts)
+    in_faq = False  # under an FAQ heading, a line that asks is a question, not a rhetorical one
     for k, line in enumerate(texts):
         if not line:
             flush()
             continue
         nxt = _next_line(texts, k)
+        if _CTA_HEADING.search(line) and len(line) <= 30 and nxt:
+            flush()  # a button or line that sends the reader elsewhere heads a call to action
+            blocks.append(Heading(line))
+            continue
         if chrome_kind(line) or (heading_shape(line) and nxt and chrome_kind(nxt)) or (
                 is_label(line) and not (is_prose(nxt) or heading_shape(nxt))):
             dropped += 1  # chrome inside the article, or the title of a box of chrome
             continue
-        if _is_heading(texts, k, runs):
+        if _is_heading(texts, k, runs, in_faq):
             flush()
             blocks.append(Heading(_strip_marker(line), style=numbering_style(line)))
+            if not is_question(line):
+                in_faq = bool(_FAQ_HEADING.search(line))
             continue
         if paragraph == [] and blocks and isinstance(blocks[-1], Heading) and is_question(blocks[-1].text):
             line = ANSWER_LABEL.sub("", line) or line
@@ -364,13 +383,13 @@ def _short_runs(texts: list[str]) -> list[int]:
     return runs
 
 
-def _is_heading(texts: list[str], k: int, runs: list[int]) -> bool:
+def _is_heading(texts: list[str], k: int, runs: list[int], in_faq: bool = False) -> bool:
     line = texts[k]
     if not heading_shape(line):
         return False
     if not any(texts[k + 1 :]):
         return False  # nothing follows
-    if _has_question_label(line):
+    if _has_question_label(line) or (in_faq and is_question(line)):
         return True
     previous = texts[k - 1] if k > 0 else ""
     if runs[k] >= 3:
