@@ -214,6 +214,8 @@ def _header_end(lines: list[str], title_at: int | None) -> int:
 
 def _header_meta(lines: list[str], title_at: int | None, header_end: int,
                  first_line: str | None) -> tuple[dict[str, object], set[int]]:
+    """Dates, category, tags and byline in the header around the title (and the lines they
+    take), the author elsewhere on the page when the header names none, and the site."""
     meta: dict[str, object] = {}
     used: set[int] = set()
     start = title_at - 3 if title_at is not None else 0
@@ -259,14 +261,29 @@ def _introduces(lines: list[str], i: int) -> bool:
 def _gap_penalty(lines: list[str]) -> int:
     """What a gap of two or more blank lines costs: a block boundary, unless the page puts such
     gaps between its paragraphs anyway."""
-    runs = [len(m.group(0)) for m in re.finditer(r"(?:^|(?<=x))_+", "".join(
-        "_" if not line else "x" for line in lines))]
-    if not runs:
+    lengths = _blank_runs(lines)
+    if not lengths:
         return 0
-    return -10 if sum(1 for r in runs if r >= 2) > 0.3 * len(runs) else -60
+    return -10 if sum(1 for n in lengths if n >= 2) > 0.3 * len(lengths) else -60
+
+
+def _blank_runs(lines: list[str]) -> list[int]:
+    """The lengths of the runs of blank lines."""
+    lengths: list[int] = []
+    current = 0
+    for line in lines:
+        if not line:
+            current += 1
+        elif current:
+            lengths.append(current)
+            current = 0
+    if current:
+        lengths.append(current)
+    return lengths
 
 
 def _line_score(lines: list[str], i: int, repeated: set[int], skip: set[int], gap: int) -> int:
+    """How much a line counts for the body: running text by its length, chrome against it."""
     line = lines[i]
     if i in skip:
         return 0

@@ -2,8 +2,9 @@
 
 The pages are the scraped seed pages (tests/fixtures/seeds/, page chrome included) and an HTML
 clinic-blog page written for these tests (tests/fixtures/html/clinic-blog.html, with nav,
-sidebar, booking boxes, author box, related posts, footer) and its scraped text. The figures are
-those ``python bench/import_match.py`` prints.
+sidebar, booking boxes, author box, related posts, footer) and its scraped text, and scraped pages
+of other clinic blogs (tests/fixtures/pages/) with the articles an editor would make of them.
+The figures are those ``python bench/import_match.py`` prints (BENCHMARKS.md, "Import").
 """
 
 from __future__ import annotations
