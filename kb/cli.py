@@ -318,8 +318,8 @@ def _since_option(ctx: click.Context, param: click.Parameter, value: str | None)
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json",
-              show_default=True, help="One JSON document, or JSON Lines (one article a line).")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="json: one JSON document (the default); jsonl: JSON Lines, one article a line.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Write to this file (default: stdout).")
 @click.option("--lang", help="Only articles in this language (ja, en).")
@@ -329,8 +329,10 @@ def _since_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--article", "article_ids", multiple=True, metavar="ID",
               help="Only this article (repeat for several).")
 @click.option("--schema", is_flag=True, help="Print the export's JSON Schema and exit.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON document (the same as --format json; every reading command takes --json).")
 def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | None,
-           since: str | None, article_ids: tuple[str, ...], schema: bool) -> None:
+           since: str | None, article_ids: tuple[str, ...], schema: bool, as_json: bool) -> None:
     """Export articles as JSON: metadata, sections, Q&A, facts and duplicates.
 
     Japanese is written unescaped; JSON Lines streams one article a line in constant memory.
@@ -339,6 +341,9 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
     if schema:
         echo_json(export_schema())
         return
+    if as_json and fmt == "jsonl":
+        raise click.UsageError("--json is one JSON document: it does not go with --format jsonl")
+    fmt = fmt or "json"
     filters = ExportFilter(lang=lang, site=site, since=since, article_ids=list(article_ids))
     with kb_errors():
         db = store.open_db(db_path)
@@ -368,7 +373,7 @@ def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int
 
 
 @cli.command(name="import")
-@click.argument("pages", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("pages", nargs=-1, type=click.Path(dir_okay=False), metavar="PAGE...")
 @click.option("--out", "out_dir", default="articles", show_default=True,
               type=click.Path(file_okay=False), help="Folder to write the articles to.")
 @click.option("--dry-run", is_flag=True, help="Print the articles instead of writing them.")

@@ -238,3 +238,11 @@ def test_an_output_file_that_cannot_be_written_is_named(runner, built_db, tmp_pa
     result = runner.invoke(cli, ["export", "--db", str(built_db), "--output", str(out)])
     assert result.exit_code == 1 and f"{out}: cannot be written" in result.output
     assert not out.parent.exists()
+
+
+def test_json_flag_is_one_document_and_does_not_go_with_jsonl(runner, built_db):
+    result = runner.invoke(cli, ["export", "--db", str(built_db), "--json", "--lang", "en"])
+    assert result.exit_code == 0
+    assert [a["id"] for a in json.loads(result.stdout)["articles"]] == ["upper-back-heat-en"]
+    result = runner.invoke(cli, ["export", "--db", str(built_db), "--json", "--format", "jsonl"])
+    assert result.exit_code == 2 and "--json" in result.output
