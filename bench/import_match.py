@@ -42,6 +42,9 @@ PAGES = {
     # the same for a page with dotted numbering (2-1.), a skip link first, the date above the
     # title, unlabelled questions under an FAQ heading and a booking box at the end
     "pages/sciatica-numbered.txt": FIXTURES / "pages" / "sciatica-numbered.md",
+    # and for a casual blog whose sentences end without 。 (…増えています), circled numbers under
+    # a plain heading, and a date with its time
+    "pages/casual-blog.txt": FIXTURES / "pages" / "casual-blog.md",
 }
 META_FIELDS = ("title", "site", "author", "published", "updated", "category")
 

@@ -57,6 +57,9 @@ ENGLISH_DATE = re.compile(
     re.I)
 
 
+_TIME = re.compile(r"\d{1,2}[:：]\d{2}(?:[:：]\d{2})?")
+
+
 def iso_date(text: str) -> str | None:
     """The first date in a text (2025年4月16日, 2025/04/16, May 10, 2024...) as YYYY-MM-DD."""
     m = DATE.search(text)
@@ -88,7 +91,7 @@ def find_dates(lines: list[str], start: int, end: int) -> tuple[dict[str, str], 
         if not date:
             continue
         label = line[: _date_match(line).start()]
-        rest = ENGLISH_DATE.sub("", DATE.sub("", line))
+        rest = _TIME.sub("", ENGLISH_DATE.sub("", DATE.sub("", line)))
         if _UPDATED.search(label) and "updated" not in found:
             found["updated"] = date
         elif _PUBLISHED.search(label) and "published" not in found:

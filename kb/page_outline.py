@@ -118,7 +118,8 @@ def _levels_from_numbering(headings: list[Heading]) -> bool:
     order = [s for s in dict.fromkeys(styles) if s and counts[s] >= 2]
     if not order:
         return False
-    plain_parents = any(_restarts_after_plain(headings, style) for style in order)
+    plain_parents = any(_restarts_after_plain(headings, style) or _opened_by_plain(headings, style)
+                        for style in order)
     base = TOP + 1 if plain_parents else TOP
     rank = {style: min(base + n, 4) for n, style in enumerate(order)}
     last = TOP  # the level of the last heading that is not a question
@@ -158,6 +159,20 @@ def _restarts_after_plain(headings: list[Heading], style: str) -> bool:
             previous, plain_between = number, False
         elif heading.style is None and not is_question(heading.text):
             plain_between = True
+    return False
+
+
+def _opened_by_plain(headings: list[Heading], style: str) -> bool:
+    """Whether a numbered style's first heading (number 1) comes right under a plain heading
+    that opens a group (おすすめのセルフケア with no text, or a lead-in: ここでは3つ紹介します)."""
+    for n, heading in enumerate(headings):
+        if heading.style != style:
+            continue
+        if n == 0 or _number(heading.text) not in (1, None):
+            return False
+        parent = headings[n - 1]
+        return parent.style is None and not is_question(parent.text) and (
+            not parent.text_after or _leads_in(parent) or _announced_count(parent) > 0)
     return False
 
 

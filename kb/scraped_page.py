@@ -40,6 +40,10 @@ _TOC_LABEL = re.compile(r"^(?:目次|もくじ|この記事の目次|この記�
 _CTA_HEADING = re.compile(r"(?:こちら(?:から|より|へ|を)?|はこちら)\s*[!！>＞»]?$")
 _CALL_TO_ACTION = re.compile(r"(?:こちら(?:から|より|へ|を)?|一覧|はこちら)\s*[!！>＞»]?$|リンク|クリック|タップ|ご覧ください")
 _BULLET_ITEM = re.compile(r"^(?:[・•◦▪※✓✔]|[-*+]\s|[0-9０-９]+[.．)）]\s*\S)")
+# the end of a sentence in casual writing: a polite form or a sentence-final particle, then
+# perhaps an exclamation, a wave dash or an emoji
+_CASUAL_END = re.compile(r"(?:です|ます|でした|ました|ません|ください|でしょう|ましょう|ですね|ますね|ですよ|ますよ|"
+                         r"ね|よ|な|わ)[!！?？～〜…♪\U0001F300-\U0001FAFF\u2600-\u27BF]*$")
 _FAQ_HEADING = re.compile(r"質問|Q\s*[&＆]\s*A|FAQ|疑問", re.I)
 _LIST_LEAD_IN = re.compile(r"次の|以下|下記|例えば|たとえば|など[がは]|[:：]$")
 _REFERENCES = re.compile(r"^(?:参考|出典|引用|参照)(?:文献|資料|サイト)?")
@@ -58,6 +62,7 @@ class ScrapedPage:
 def read_scraped(text: str) -> ScrapedPage:
     """Find the article in a scraped page's text: metadata, headings and paragraphs."""
     lines = clean_lines(text)
+    written = _mark_casual_sentences(lines)
     dropped: Counter[str] = Counter()
     toc = _table_of_contents(lines)
     repeated = _repeated_lines(lines, toc)
@@ -73,7 +78,7 @@ def read_scraped(text: str) -> ScrapedPage:
     for i in range(len(lines)):
         if lines[i] and (i < start or i > end or i in skip):
             dropped[_why_dropped(lines[i], i, repeated, toc, used)] += 1
-    blocks, inner = _blocks(lines, body)
+    blocks, inner = _blocks(lines, body, written)
     if inner:
         dropped["chrome inside the article (boxes, buttons)"] += inner
     blocks, cta = _without_call_to_action(blocks)
@@ -89,6 +94,22 @@ def read_scraped(text: str) -> ScrapedPage:
     return ScrapedPage(meta=meta, blocks=blocks,
                        dropped=[f"{kind} ({n} lines)" for kind, n in dropped.most_common()],
                        dropped_lines=sum(dropped.values()))
+
+
+def _mark_casual_sentences(lines: list[str]) -> dict[int, str]:
+    """A casual blog may end its sentences without 。 (…増えています / …してください😊). When few of
+    a page's long lines have one, lines ending like a sentence are read as if they did (a 。 is
+    added in ``lines``); returns the page's own text of the lines changed."""
+    long_lines = [line for line in lines if len(line) >= 15 and not chrome_kind(line)]
+    with_mark = sum(1 for line in long_lines if is_prose(line))
+    if len(long_lines) < 5 or with_mark >= 0.3 * len(long_lines):
+        return {}
+    changed = {}
+    for i, line in enumerate(lines):
+        if len(line) >= 8 and not is_prose(line) and _CASUAL_END.search(line):
+            changed[i] = line
+            lines[i] = line + "。"
+    return changed
 
 
 def _profile_lines(lines: list[str], author: object) -> set[int]:
@@ -336,9 +357,12 @@ def _body_range(lines: list[str], repeated: set[int], skip: set[int],
     return start, end
 
 
-def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
+def _blocks(lines: list[str], body: list[int],
+            written: dict[int, str] | None = None) -> tuple[list[Block], int]:
     """Headings and paragraphs of the body lines (indices into ``lines``, in order), and how
-    many lines were left out as chrome inside the article (a booking box, buttons, captions)."""
+    many lines were left out as chrome inside the article (a booking box, buttons, captions).
+    ``written`` holds the page's own text of lines that were read with a 。 added."""
+    written = written or {}
     blocks: list[Block] = []
     paragraph: list[str] = []
     dropped = 0
@@ -370,6 +394,7 @@ def _blocks(lines: list[str], body: list[int]) -> tuple[list[Block], int]:
             if not is_question(line):
                 in_faq = bool(_FAQ_HEADING.search(line))
             continue
+        line = written.get(body[k], line)  # the page's own text (not its marked-up reading)
         if paragraph == [] and blocks and isinstance(blocks[-1], Heading) and is_question(blocks[-1].text):
             line = ANSWER_LABEL.sub("", line) or line
         paragraph.append(line)

@@ -38,7 +38,7 @@ EXTRA_HEADINGS = {"pages/seitai-blog.txt": 1}
 @pytest.mark.parametrize("page", list(PAGES))
 def test_headings_levels_and_questions_match_the_article(matches, page):
     m = matches[page]
-    assert m.expected_headings >= 8
+    assert m.expected_headings >= 6
     assert (m.headings, m.levels) == (m.expected_headings, m.expected_headings)
     assert m.extra_headings == EXTRA_HEADINGS.get(page, 0)
     assert m.qa == m.expected_qa
@@ -58,6 +58,8 @@ def test_front_matter_matches_where_the_page_says_it(matches):
         # the seed page of hirai-back-heat gives no date of its own (its only dates are those of
         # its announcements): the editor's date is not on the page
         expected = {"published", "updated"} if page.startswith("seeds/000") else set()
+        # the casual blog's writer names herself only in a greeting (ひまわり整体院の田中です)
+        expected |= {"author"} if page == "pages/casual-blog.txt" else set()
         assert set(m.meta_mismatches) == expected, (page, m.meta_mismatches)
 
 
