@@ -107,27 +107,34 @@ def decode_page(data: bytes, path: str) -> tuple[str, str]:
         return _normalize_newlines(data.decode("utf-8-sig")), "UTF-8"
     except UnicodeDecodeError:
         pass
-    for encoding in _candidate_encodings(data):
+    declared = _declared_charset(data)
+    if declared:
+        try:  # the charset an HTML page declares is trusted when the bytes decode with it
+            return _normalize_newlines(data.decode(declared)), _NAMES.get(declared, declared)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    for encoding in ("cp932", "euc_jp"):
         try:
             text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
             continue
         if _japanese_ratio(text) > 0.3:
-            return _normalize_newlines(text), _NAMES.get(encoding, encoding)
+            return _normalize_newlines(text), _NAMES[encoding]
+    guess = guess_encoding(data)
+    hint = f" (it looks like {guess})" if guess else ""
     raise UnreadablePage(
-        path, "file is not UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP text (convert it to UTF-8)"
+        path, f"file is not UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP text{hint}: convert it to UTF-8"
     )
 
 
-def _candidate_encodings(data: bytes) -> list[str]:
-    """A charset the page declares first, then the encodings of Japanese sites."""
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a <meta> tag, as a Python codec name."""
     found = _DECLARED_CHARSET.search(data[:4096])
-    declared = []
-    if found:
-        name = found.group(1).decode("ascii").lower().replace("-", "_")
-        declared = [{"shift_jis": "cp932", "sjis": "cp932", "x_sjis": "cp932",
-                     "windows_31j": "cp932"}.get(name, name)]
-    return declared + ["cp932", "euc_jp"]
+    if not found:
+        return None
+    name = found.group(1).decode("ascii").lower().replace("-", "_")
+    return {"shift_jis": "cp932", "sjis": "cp932", "x_sjis": "cp932",
+            "windows_31j": "cp932"}.get(name, name)
 
 
 def _normalize_newlines(text: str) -> str:

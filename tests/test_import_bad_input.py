@@ -96,3 +96,12 @@ def test_an_out_folder_that_is_a_file_is_named(runner, tmp_path):
     result = runner.invoke(cli, ["import", str(SEED), "--out", str(out)])
     assert result.exit_code == 2 and "is a file" in result.output and "Traceback" not in result.output
     assert out.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_html_page_in_the_charset_it_declares_is_decoded():
+    html = ('<html><head><meta charset="windows-1252"><title>Neck pain</title></head><body>'
+            "<article><h1>Neck pain</h1><p>Looking down at a phone for hours puts a load on the neck, "
+            "and the café chair does not help.</p><h2>What helps</h2><p>Raise the screen to eye level "
+            "and take a break every half hour, naïve as that sounds.</p></article></body></html>")
+    imported = read_page(html.encode("cp1252"), "page.html")
+    assert imported.encoding == "windows_1252" and "café chair" in imported.markdown
