@@ -59,7 +59,8 @@ _NUMBERING = (
     ("square", re.compile(r"^[■□]")),
     ("diamond", re.compile(r"^[◆◇]")),
     ("circle", re.compile(r"^[●○◎]")),
-    ("triangle", re.compile(r"^[▼▽▶▷►]")),
+    ("triangle", re.compile(r"^[▼▽▶▷►▲△]")),
+    ("star", re.compile(r"^[★☆✦✧♦]")),
     ("bracket", re.compile(r"^【[^】]+】$")),
 )
 

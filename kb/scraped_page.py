@@ -465,7 +465,7 @@ def _has_question_label(line: str) -> bool:
 
 def _strip_marker(line: str) -> str:
     """Decorative markers (■, ●, 【...】) go; numbering (1., (1), Q1.) stays, as editors write it."""
-    stripped = re.sub(r"^[■□◆◇●○◎▼▽▶▷►]\s*", "", line)
+    stripped = re.sub(r"^[■□◆◇●○◎▼▽▶▷►▲△★☆✦✧♦]\s*", "", line)
     if re.fullmatch(r"【[^】]+】", stripped):
         stripped = stripped[1:-1]
     return stripped.strip() or line

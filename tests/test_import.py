@@ -297,3 +297,18 @@ def test_the_conclusion_keeps_its_list_and_the_profile_after_it_goes():
     assert conclusion.heading == "まとめ"
     assert "・適度に体を動かす" in conclusion.markdown and "毎日の積み重ねが大切です。" in conclusion.text
     assert "山田花子" not in conclusion.text and "関連記事" not in conclusion.text
+
+
+def test_star_markers_and_an_article_without_headings():
+    body = (f"\n★冷え性の原因\n{PARAGRAPH}\n★改善のコツ\n{PARAGRAPH}\n★おわりに\n冷え性はあきらめず、続けてみてください。\n")
+    _, article = article_of(page(body, title="冷え性の原因と改善のコツ"))
+    assert outline(article) == [(2, "冷え性の原因"), (2, "改善のコツ"), (2, "おわりに")]
+    notice = ("年末年始の休診のお知らせ | みなと鍼灸院\nホーム\nお知らせ\n年末年始の休診のお知らせ\n2024.12.20\n"
+              "いつもみなと鍼灸院をご利用いただき、誠にありがとうございます。\n"
+              "誠に勝手ながら、12月29日から1月3日まで休診とさせていただきます。\n"
+              "1月4日からは通常どおり診療いたします。\nみなと鍼灸院\nTEL 03-1111-2222\n")
+    imported, article = article_of(notice.encode())
+    assert outline(article) == [] and imported.headings == 0
+    assert article.meta["published"] == "2024-12-20" and article.meta["site"] == "みなと鍼灸院"
+    assert article.sections[0].text.startswith("いつもみなと鍼灸院をご利用いただき")
+    assert "TEL" not in article.sections[0].text
