@@ -126,9 +126,13 @@ def write_imported(page: ImportedPage, out_dir: Path, force: bool = False) -> Pa
 
 def _article_id(source: str, meta: dict[str, object]) -> str:
     """The file's name (a URL's last part when the page gives one), safe as an article id."""
-    url = str(meta.get("url") or "")
-    slug = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] if url else ""
-    slug = re.sub(r"\.(?:html?|php|aspx?)$", "", slug)
+    url = str(meta.get("url") or "").split("?")[0].split("#")[0]
+    parts = [re.sub(r"\.(?:html?|php|aspx?)$", "", p) for p in url.split("/")[3:] if p]
+    while parts and parts[-1].lower() in ("index", "default", "home", "entry", "post", "article"):
+        parts.pop()  # .../back-heat/index.html names the article by its folder
+    slug = parts[-1] if parts else ""
+    if slug.isdigit() and len(parts) > 1:
+        slug = f"{parts[-2]}-{slug}"  # /column/123.html: column-123
     base = slug if slug and re.fullmatch(r"[\w\-.]+", slug) else Path(source).stem
     return _ID_UNSAFE.sub("-", base).strip("-.") or "article"
 

@@ -312,3 +312,16 @@ def test_star_markers_and_an_article_without_headings():
     assert article.meta["published"] == "2024-12-20" and article.meta["site"] == "みなと鍼灸院"
     assert article.sections[0].text.startswith("いつもみなと鍼灸院をご利用いただき")
     assert "TEL" not in article.sections[0].text
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://example.jp/blog/leg-swelling/", "leg-swelling"),
+    ("https://example.jp/blog/back-heat/index.html", "back-heat"),
+    ("https://example.jp/column/123.html", "column-123"),
+    ("https://example.jp/?p=123", "my-page"),
+    ("https://example.jp/blog/%E8%83%8C%E4%B8%AD/", "my-page"),
+])
+def test_the_article_id_comes_from_the_url_or_the_file_name(url, expected):
+    from kb.importer import _article_id
+
+    assert _article_id("pages/my page.html", {"url": url}) == expected
