@@ -99,6 +99,7 @@ def assign_levels(blocks: list[Block], title: str) -> str:
 
 
 def _attach_text(blocks: list[Block]) -> None:
+    """Give each heading the paragraphs of its own section (the level rules read them)."""
     current: Heading | None = None
     for block in blocks:
         if isinstance(block, Heading):
@@ -144,6 +145,7 @@ def _levels_from_numbering(headings: list[Heading]) -> bool:
 
 
 def _is_listed_question(heading: Heading, last: int) -> bool:
+    """A question among numbered headings: it goes under the heading above it."""
     return bool(QUESTION_LABEL.match(heading.text)) or (is_question(heading.text) and last > 0)
 
 
@@ -178,6 +180,7 @@ def _opened_by_plain(headings: list[Heading], style: str) -> bool:
 
 
 def _number(text: str) -> int | None:
+    """The number a numbered heading starts with (1., (2), ③, 第4章), if any."""
     circled = re.match(r"[①-⑳]", text)
     if circled:
         return ord(circled.group(0)) - ord("①") + 1
@@ -188,6 +191,8 @@ def _number(text: str) -> int | None:
 
 
 def _levels_from_shape(headings: list[Heading], title: str) -> None:
+    """Levels from how articles are built, heading by heading: each is top-level or under the
+    top-level heading above it (see ``_starts_group``); questions go under their FAQ heading."""
     title_grams = _bigrams(title)
     lengths = [len("".join(h.text_after)) for h in headings if not QUESTION_LABEL.match(h.text)]
     short = 0.7 * statistics.median(lengths) if lengths else 0
