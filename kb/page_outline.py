@@ -190,62 +190,93 @@ def _number(text: str) -> int | None:
     return int(digits.group(0).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
 
 
+ECHO = 0.35  # a heading that shares this much of its bigrams with the title echoes it
+
+
+@dataclass
+class _Shape:
+    """What the level rules know of the whole article."""
+
+    title_grams: set[str]
+    short: float  # an intro shorter than this is short (0.7 of the median section)
+    echoes: list[float]  # how much each heading echoes the title (share of its bigrams)
+    # the article marks its top-level headings by echoing the title (SEO-written articles: 背中が
+    # 熱く感じる原因 / 背中の熱さから考えられる病気 above ストレスの蓄積 / 猫背): two headings or more
+    # echo it, two or more do not
+    echo_tops: bool
+
+
+@dataclass
+class _Group:
+    """The top-level heading whose group the walk is in."""
+
+    major: Heading | None = None
+    expected: int = 0  # sub-headings it announced and not yet seen
+    children: int = 0
+    after_questions: bool = False
+    has_groups: bool = False  # some top-level heading already had sub-headings
+
+
 def _levels_from_shape(headings: list[Heading], title: str) -> None:
     """Levels from how articles are built, heading by heading: each is top-level or under the
     top-level heading above it (see ``_starts_group``); questions go under their FAQ heading."""
     title_grams = _bigrams(title)
     lengths = [len("".join(h.text_after)) for h in headings if not QUESTION_LABEL.match(h.text)]
-    short = 0.7 * statistics.median(lengths) if lengths else 0
-    major: Heading | None = None  # the top-level heading whose group we are in
-    expected = 0  # sub-headings the major heading announced and not yet seen
-    children = 0
-    after_questions = False
-    has_groups = False  # some top-level heading already had sub-headings
+    echoes = [_title_overlap(h.text, title_grams) for h in headings]
+    plain = [e for h, e in zip(headings, echoes) if not (is_question(h.text) or _FAQ.search(h.text)
+                                                         or _CONCLUSION.search(h.text))]
+    shape = _Shape(title_grams=title_grams,
+                   short=0.7 * statistics.median(lengths) if lengths else 0, echoes=echoes,
+                   echo_tops=sum(e >= ECHO for e in plain) >= 2 and sum(e < 0.2 for e in plain) >= 2)
+    group = _Group()
     for n, heading in enumerate(headings):
         if heading.level:
-            major = heading if heading.level <= TOP else major
+            group.major = heading if heading.level <= TOP else group.major
             continue
         text = heading.text
-        if major is not None and (QUESTION_LABEL.match(text) or (
-                is_question(text) and (_FAQ.search(major.text) or after_questions))):
-            heading.level = min((major.level or TOP) + 1, 4)
-            after_questions = True
+        if group.major is not None and (QUESTION_LABEL.match(text) or (
+                is_question(text) and (_FAQ.search(group.major.text) or group.after_questions))):
+            heading.level = min((group.major.level or TOP) + 1, 4)
+            group.after_questions = True
             continue
-        is_major = _starts_group(heading, major, expected, children, after_questions, n,
-                                 len(headings), title_grams, short, has_groups)
-        if is_major:
-            has_groups = has_groups or children > 0
+        if _starts_group(headings, n, group, shape):
+            group.has_groups = group.has_groups or group.children > 0
             heading.level = TOP
-            major, children, after_questions = heading, 0, False
-            expected = _announced_count(heading)
+            group.major, group.children, group.after_questions = heading, 0, False
+            group.expected = _announced_count(heading)
         else:
             heading.level = TOP + 1
-            children += 1
-            expected = max(expected - 1, 0)
+            group.children += 1
+            group.expected = max(group.expected - 1, 0)
 
 
-def _starts_group(heading: Heading, major: Heading | None, expected: int, children: int,
-                  after_questions: bool, n: int, total: int, title_grams: set[str],
-                  short: float, has_groups: bool) -> bool:
-    """Whether a heading is a top-level one (rather than under the current top-level one)."""
+def _starts_group(headings: list[Heading], n: int, group: _Group, shape: _Shape) -> bool:
+    """Whether heading ``n`` is a top-level one (rather than under the current top-level one)."""
+    heading, major = headings[n], group.major
     text = heading.text
-    if major is None or after_questions or _CONCLUSION.search(text) or _FAQ.search(text):
+    if major is None or group.after_questions or _CONCLUSION.search(text) or _FAQ.search(text):
         return True
-    if expected > 0:
+    if group.expected > 0:
         return False  # the top-level heading said how many follow
-    if _announced_count(major) and children >= _announced_count(major):
+    if _announced_count(major) and group.children >= _announced_count(major):
         return True  # its announced sub-headings are all here
-    evidence = (2.0 * _title_overlap(text, title_grams)
+    echo = shape.echoes[n]
+    major_echo = _title_overlap(major.text, shape.title_grams)
+    if shape.echo_tops and echo >= max(ECHO, major_echo - 0.05):
+        return True  # it echoes the title as much as the top-level headings do
+    evidence = (2.0 * echo
                 + (1.0 if _leads_in(heading) else 0.0)
                 + (2.0 if _announced_count(heading) else 0.0)
-                + (0.5 if short and _own_length(heading) < short else 0.0)
-                + (0.7 if n == total - 1 else 0.0))
-    if children == 0:
+                + (0.5 if shape.short and _own_length(heading) < shape.short else 0.0)
+                + (0.7 if n == len(headings) - 1 else 0.0))
+    if group.children == 0:
         # right under a top-level heading: its sub-heading when that heading opens a group (a
-        # lead-in, a count, a short intro or none, or the article nests its headings already),
-        # unless this one is clearly top-level itself; otherwise its sibling
-        opens = (has_groups or _leads_in(major) or _announced_count(major) > 0
-                 or _own_length(major) < short or not major.text_after)
+        # lead-in, a count, a short intro or none, the article nests its headings already, or
+        # it echoes the title where this one does not), unless this one is clearly top-level
+        # itself; otherwise its sibling
+        opens = (group.has_groups or _leads_in(major) or _announced_count(major) > 0
+                 or _own_length(major) < shape.short or not major.text_after
+                 or (shape.echo_tops and major_echo >= ECHO and echo < 0.2))
         return evidence >= 1.2 if opens else True
     return evidence >= 1.0
 

@@ -325,3 +325,12 @@ def test_the_article_id_comes_from_the_url_or_the_file_name(url, expected):
     from kb.importer import _article_id
 
     assert _article_id("pages/my page.html", {"url": url}) == expected
+
+
+def test_headings_that_echo_the_title_are_the_top_level_ones():
+    # no lead-ins, no counts, intros as long as the rest: only the title echo tells the levels
+    sections = [("肩こりの主な原因", 2), ("長時間のデスクワーク", 3), ("運動不足", 3), ("目の疲れ", 3),
+                ("肩こりを和らげる対処法", 2), ("肩を温める", 3), ("首と肩のストレッチ", 3)]
+    body = "".join(f"\n{h}\n\n{PARAGRAPH}\n{PARAGRAPH}" for h, _ in sections)
+    _, article = article_of(page(body, title="肩こりの原因と自分でできる対処法"))
+    assert outline(article) == [(level, h) for h, level in sections]
