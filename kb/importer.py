@@ -49,6 +49,7 @@ class ImportedPage:
     questions: int = 0
     dropped: list[str] = field(default_factory=list)
     levels: str = ""  # where the heading levels came from
+    notes: list[str] = field(default_factory=list)  # guesses the editor should check
 
     def summary(self) -> str:
         """What was guessed, for the editor (one line of facts, then what to check)."""
@@ -68,6 +69,7 @@ class ImportedPage:
             parts.append("not found: " + ", ".join(missing))
         if self.dropped:
             parts.append("dropped as chrome: " + "; ".join(self.dropped))
+        parts += [f"check: {note}" for note in self.notes]
         return "\n  ".join(parts)
 
 
@@ -98,7 +100,7 @@ def read_page(data: bytes, source: str, article_id: str | None = None) -> Import
         source=source, article_id=article_id, markdown=markdown, meta=meta, kind=kind,
         encoding=encoding, headings=len(headings),
         top_headings=sum(1 for s in headings if s.level == min(h.level for h in headings)),
-        questions=len(article.qa), dropped=page.dropped, levels=levels,
+        questions=len(article.qa), dropped=page.dropped, levels=levels, notes=page.notes,
     )
 
 

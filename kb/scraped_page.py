@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from . import page_meta
 from .page_header import find_title, header_end, header_meta, table_of_contents
 from .page_lines import (
     MAX_HEADING,
@@ -56,6 +57,7 @@ class ScrapedPage:
     blocks: list[Block]
     dropped: list[str] = field(default_factory=list)  # kinds of chrome left out, for the summary
     dropped_lines: int = 0
+    notes: list[str] = field(default_factory=list)  # guesses the editor should check
 
 
 def read_scraped(text: str) -> ScrapedPage:
@@ -83,6 +85,7 @@ def read_scraped(text: str) -> ScrapedPage:
     blocks, cta = _without_call_to_action(blocks)
     if cta:
         dropped["call to action"] += cta
+    title_note = ""
     if title_at is None and blocks and isinstance(blocks[0], Heading):
         # no title above the article: its first heading is the title when the page's first line
         # says little (BLOG, お知らせ) or the same
@@ -90,9 +93,19 @@ def read_scraped(text: str) -> ScrapedPage:
         if len(title) <= 6 or _overlap(first_heading, title) >= 0.5:
             meta["title"] = first_heading
             blocks = blocks[1:]
+            title_note = "the title is the article's first heading (no title line was found)"
+    notes = [title_note] if title_note else []
+    if "published" not in meta:
+        # no date labelled as the article's: the newest date on the page (the day it was saved,
+        # when its announcements are dated) is a bound an editor may keep or correct
+        dates = [d for line in lines if (d := page_meta.iso_date(line))]
+        if dates:
+            meta["published"] = max(dates)
+            notes.append(f"published {meta['published']} is a guess: no date on the page is "
+                         "labelled as the article's; it is the newest date the page shows")
     return ScrapedPage(meta=meta, blocks=blocks,
                        dropped=[f"{kind} ({n} lines)" for kind, n in dropped.most_common()],
-                       dropped_lines=sum(dropped.values()))
+                       dropped_lines=sum(dropped.values()), notes=notes)
 
 
 def _mark_casual_sentences(lines: list[str]) -> dict[int, str]:
