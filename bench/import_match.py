@@ -45,6 +45,8 @@ PAGES = {
     # and for a casual blog whose sentences end without 。 (…増えています), circled numbers under
     # a plain heading, and a date with its time
     "pages/casual-blog.txt": FIXTURES / "pages" / "casual-blog.md",
+    # a new article in the chrome of seed 001 (its header, profile box and call to action)
+    "pages/tinnitus-seed-layout.txt": FIXTURES / "pages" / "tinnitus-seed-layout.md",
 }
 META_FIELDS = ("title", "site", "author", "published", "updated", "category")
 

@@ -221,7 +221,8 @@ def _levels_from_shape(headings: list[Heading], title: str) -> None:
     """Levels from how articles are built, heading by heading: each is top-level or under the
     top-level heading above it (see ``_starts_group``); questions go under their FAQ heading."""
     title_grams = _bigrams(title)
-    lengths = [len("".join(h.text_after)) for h in headings if not QUESTION_LABEL.match(h.text)]
+    lengths = [len("".join(h.text_after)) for h in headings
+               if h.text_after and not (QUESTION_LABEL.match(h.text) or _FAQ.search(h.text))]
     echoes = [_title_overlap(h.text, title_grams) for h in headings]
     plain = [e for h, e in zip(headings, echoes) if not (is_question(h.text) or _FAQ.search(h.text)
                                                          or _CONCLUSION.search(h.text))]
@@ -267,7 +268,7 @@ def _starts_group(headings: list[Heading], n: int, group: _Group, shape: _Shape)
     evidence = (2.0 * echo
                 + (1.0 if _leads_in(heading) else 0.0)
                 + (2.0 if _announced_count(heading) else 0.0)
-                + (0.5 if shape.short and _own_length(heading) < shape.short else 0.0)
+                + _intro_weight(heading, shape)
                 + (0.7 if n == len(headings) - 1 else 0.0))
     if group.children == 0:
         # right under a top-level heading: its sub-heading when that heading opens a group (a
@@ -279,6 +280,15 @@ def _starts_group(headings: list[Heading], n: int, group: _Group, shape: _Shape)
                  or (shape.echo_tops and major_echo >= ECHO and echo < 0.2))
         return evidence >= 1.2 if opens else True
     return evidence >= 1.0
+
+
+def _intro_weight(heading: Heading, shape: _Shape) -> float:
+    """A heading whose own text is short, like an intro to sub-headings, is likely top-level;
+    one line or two (under half the usual section) all the more."""
+    length = _own_length(heading)
+    if not shape.short or length >= shape.short:
+        return 0.0
+    return 1.0 if length < shape.short * 5 / 7 else 0.5  # half the median section
 
 
 def _announced_count(heading: Heading) -> int:
