@@ -47,6 +47,8 @@ PAGES = {
     "pages/casual-blog.txt": FIXTURES / "pages" / "casual-blog.md",
     # a new article in the chrome of seed 001 (its header, profile box and call to action)
     "pages/tinnitus-seed-layout.txt": FIXTURES / "pages" / "tinnitus-seed-layout.md",
+    # and one in the chrome of seed 000 (announcements, shop information, profile box)
+    "pages/cold-hands-seed-layout.txt": FIXTURES / "pages" / "cold-hands-seed-layout.md",
 }
 META_FIELDS = ("title", "site", "author", "published", "updated", "category")
 
