@@ -340,6 +340,9 @@ def _is_heading(texts: list[str], k: int, runs: list[int], in_faq: bool = False)
     if _has_question_label(line) or (in_faq and is_question(line)):
         return True
     previous = texts[k - 1] if k > 0 else ""
+    nxt_line = texts[k + 1] if k + 1 < len(texts) else ""
+    if len(line) <= 8 and previous and is_prose(previous) and _BULLET_ITEM.match(nxt_line):
+        return False  # a label within a paragraph above its list (ポイント, 注意点)
     if runs[k] >= 3:
         return False  # a list of short lines, or lines of a quote
     if runs[k] == 2 and previous and heading_shape(previous):
