@@ -8,13 +8,17 @@ command or Datasette.
 from .analysis import Analyzer, Token, get_analyzer
 from .build import BuildFailed, BuildReport, build_index
 from .errors import DuplicateArticleId, InvalidArticle, KbError, NoIndex
+from .export import ExportFilter, export_schema, iter_articles, write_export
+from .importer import ImportedPage, NoArticle, import_file, read_page
 from .markdown import parse_article, parse_article_file
 from .model import QA, Article, Fact, Section
 from .search import Hit, SearchResult, search
 from .store import open_db
 
 __all__ = [
-    "Analyzer", "Article", "BuildFailed", "BuildReport", "DuplicateArticleId", "Fact", "Hit",
-    "InvalidArticle", "KbError", "NoIndex", "QA", "SearchResult", "Section", "Token",
-    "build_index", "get_analyzer", "open_db", "parse_article", "parse_article_file", "search",
+    "Analyzer", "Article", "BuildFailed", "BuildReport", "DuplicateArticleId", "ExportFilter",
+    "Fact", "Hit", "ImportedPage", "InvalidArticle", "KbError", "NoArticle", "NoIndex", "QA",
+    "SearchResult", "Section", "Token", "build_index", "export_schema", "get_analyzer",
+    "import_file", "iter_articles", "open_db", "parse_article", "parse_article_file", "read_page",
+    "search", "write_export",
 ]

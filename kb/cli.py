@@ -17,6 +17,9 @@ from .build import build_index
 from .duplicate_store import check_draft, list_duplicates
 from .duplicates import units_of
 from .errors import KbError
+from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
+from .from_export import write_from_export
+from .importer import import_file, write_imported
 from .markdown import parse_article_file
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
@@ -302,6 +305,119 @@ def analyze(text: str, as_json: bool) -> None:
         alts = f"  also: {' '.join(r['alts'])}" if r["alts"] else ""
         reading = f"  [{r['reading']}]" if r["reading"] else ""
         click.echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
+
+
+def _since_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except InvalidFilter as e:
+        raise click.BadParameter(str(e).split(": ", 1)[1], ctx=ctx, param=param) from e
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default=None,
+              help="json: one JSON document (the default); jsonl: JSON Lines, one article a line.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write to this file (default: stdout).")
+@click.option("--lang", help="Only articles in this language (ja, en).")
+@click.option("--site", help="Only articles of this site.")
+@click.option("--since", callback=_since_option, metavar="DATE",
+              help="Only articles updated (else published) on or after DATE (YYYY-MM-DD).")
+@click.option("--article", "article_ids", multiple=True, metavar="ID",
+              help="Only this article (repeat for several).")
+@click.option("--schema", is_flag=True, help="Print the export's JSON Schema and exit.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON document (the same as --format json; every reading command takes --json).")
+def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | None,
+           since: str | None, article_ids: tuple[str, ...], schema: bool, as_json: bool) -> None:
+    """Export articles as JSON: metadata, sections, Q&A, facts and duplicates.
+
+    Japanese is written unescaped; JSON Lines streams one article a line in constant memory.
+    The shape is the JSON Schema that --schema prints.
+    """
+    if schema:
+        echo_json(export_schema())
+        return
+    if as_json and fmt == "jsonl":
+        raise click.UsageError("--json is one JSON document: it does not go with --format jsonl")
+    fmt = fmt or "json"
+    filters = ExportFilter(lang=lang, site=site, since=since, article_ids=list(article_ids))
+    with kb_errors():
+        db = store.open_db(db_path)
+        try:
+            if output == "-":
+                count = write_export(db, sys.stdout, fmt, filters)
+            else:
+                count = _export_to_file(db, Path(output), fmt, filters)
+        finally:
+            db.close()
+    if output != "-":
+        click.echo(f"{output}: {count} articles", err=True)
+
+
+def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int:
+    """Write next to ``path`` and rename at the end, so a failed export leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            count = write_export(db, out, fmt, filters)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise KbError(f"{path}: cannot be written: {e.strerror or e}") from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+@cli.command(name="import")
+@click.argument("pages", nargs=-1, type=click.Path(dir_okay=False), metavar="PAGE...")
+@click.option("--out", "out_dir", default="articles", show_default=True,
+              type=click.Path(file_okay=False), help="Folder to write the articles to.")
+@click.option("--dry-run", is_flag=True, help="Print the articles instead of writing them.")
+@click.option("--force", is_flag=True, help="Overwrite articles that exist already.")
+@click.option("--from-export", "export_file", type=click.Path(exists=True, dir_okay=False),
+              help="Rebuild the articles of a kb export (json or jsonl) instead.")
+def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
+            export_file: str | None) -> None:
+    """Make scraped pages (text or HTML) into Markdown articles for review.
+
+    Each PAGE becomes OUT/<name>.md: the article found amid the page's chrome, its headings and
+    their levels, Q&A pairs, and title, dates, category, author and site in the front matter.
+    What was guessed is printed on stderr. A page that cannot be read, or holds no article, is
+    named with the reason and nothing is written for it (the exit status is then 1).
+    """
+    if export_file:
+        if pages:
+            raise click.UsageError("give either PAGE files or --from-export, not both")
+        with kb_errors():
+            written = write_from_export(Path(export_file), Path(out_dir), force=force,
+                                        dry_run=dry_run)
+        for path, markdown in written:
+            if dry_run:
+                click.echo(f"<!-- {path} -->\n{markdown}")
+        click.echo(f"{len(written)} articles {'read from' if dry_run else 'written from'} "
+                   f"{export_file}" + ("" if dry_run else f" to {out_dir}"), err=True)
+        return
+    if not pages:
+        raise click.UsageError("give at least one PAGE file (or --from-export FILE)")
+    failed = 0
+    for page in pages:
+        try:
+            imported = import_file(Path(page))
+            if dry_run:
+                click.echo(imported.markdown)
+            else:
+                target = write_imported(imported, Path(out_dir), force=force)
+        except KbError as e:
+            failed += 1
+            click.echo(f"Error: {e}", err=True)
+            continue
+        click.echo(imported.summary() + ("" if dry_run else f"\n  written to {target}"), err=True)
+    if failed:
+        sys.exit(1)
 
 
 def main() -> None:

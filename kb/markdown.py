@@ -123,8 +123,9 @@ def parse_sections(body: str, first_line: int = 1) -> list[Section]:
     return _sections_from_events(events, src_lines, first_line)
 
 
-# An event is ("heading", level, text, line index) or ("block", 0, text, -1).
-Event = tuple[str, int, str, int]
+# An event is ("heading", level, text, line index, line after the heading) or
+# ("block", 0, text, -1, -1); a setext heading's underline is the heading's, not its section's.
+Event = tuple[str, int, str, int, int]
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ ]+(.*?))?[ ]*$")
 _BULLET = re.compile(r"^ {0,3}[-+][ ]+(?=\S)")
@@ -145,7 +146,7 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
 
     def flush() -> None:
         if paragraph:
-            events.append(("block", 0, _plain_text("\n".join(paragraph)), -1))
+            events.append(("block", 0, _plain_text("\n".join(paragraph)), -1, -1))
             paragraph.clear()
 
     for index, line in enumerate(lines):
@@ -159,7 +160,8 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
             if "#" in (heading.group(2) or ""):
                 return None  # closing sequences and the like: leave them to the parser
             flush()
-            events.append(("heading", len(heading.group(1)), _plain_text(heading.group(2) or ""), index))
+            events.append(("heading", len(heading.group(1)), _plain_text(heading.group(2) or ""), index,
+                           index + 1))
             continue
         bullet = _BULLET.match(line)
         if bullet:
@@ -186,13 +188,14 @@ def _commonmark_events(body: str) -> list[Event]:
         tok = tokens[i]
         if tok.type == "heading_open":
             text = _plain_inline(tokens[i + 1]).strip()
-            events.append(("heading", int(tok.tag[1]), text, tok.map[0] if tok.map else 0))
+            events.append(("heading", int(tok.tag[1]), text, tok.map[0] if tok.map else 0,
+                           tok.map[1] if tok.map else 1))
             i += 3
             continue
         if tok.type == "inline":
-            events.append(("block", 0, _plain_inline(tok).strip(), -1))
+            events.append(("block", 0, _plain_inline(tok).strip(), -1, -1))
         elif tok.type in ("fence", "code_block", "html_block"):
-            events.append(("block", 0, tok.content.strip(), -1))
+            events.append(("block", 0, tok.content.strip(), -1, -1))
         i += 1
     return events
 
@@ -210,7 +213,7 @@ def _sections_from_events(events: list[Event], src_lines: list[str], first_line:
         if current.level > 0 or current.text:
             sections.append(current)
 
-    for kind, level, text, index in events:
+    for kind, level, text, index, after in events:
         if kind == "block":
             blocks.append(text)
             continue
@@ -220,7 +223,7 @@ def _sections_from_events(events: list[Event], src_lines: list[str], first_line:
         current = _new_section(len(sections), level, text, [h for _, h in stack], first_line + index)
         stack.append((level, text))
         blocks = []
-        start = index + 1
+        start = after
     close(len(src_lines))
     for n, section in enumerate(sections):
         section.position = n

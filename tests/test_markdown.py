@@ -363,3 +363,9 @@ def test_file_path_is_stored_relative_to_the_root(tmp_path: Path):
     path.parent.mkdir(parents=True)
     path.write_text(article_text(), encoding="utf-8")
     assert parse_article_file(path, tmp_path / "articles").path == "sub/a.md"
+
+
+def test_a_setext_underline_belongs_to_its_heading_not_to_the_section_markdown():
+    article = parse_article("---\ntitle: t\n---\nよくある質問\n======\n\n答えです。\n".encode(), "a.md")
+    (section,) = [s for s in article.sections if s.level]
+    assert (section.level, section.heading, section.markdown, section.text) == (1, "よくある質問", "答えです。", "答えです。")
