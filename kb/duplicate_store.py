@@ -20,7 +20,9 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import sqlite_utils
 
+from . import duplicate_clusters
 from .analysis import span_bounds
+from .duplicate_clusters import unit_key
 from .duplicates import (
     BOILERPLATE_ARTICLES,
     CONTAINMENT_THRESHOLD,
@@ -108,28 +110,15 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     its analysis workers, see :func:`sign_sections`), with their shingle hashes."""
     fresh = _sign_new_units(db)
     fresh.update(signed or {})
-    stale = db.execute(f"select 1 from duplicate_places where {_GONE} limit 1").fetchone()
+    stale = duplicate_clusters.has_gone_places(db)
     if not fresh and not stale:
         return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
     units = _load_units(db)
     changed = {u.article_id for u in units if u.key in fresh}
-    again = _left_behind(db, changed)
+    again = duplicate_clusters.left_behind(db, changed)
     matches = _matches(db, units, threshold, fresh, again)
     _write(db, units, matches, min_articles, changed)
     return db.execute("select count(*) from duplicates").fetchone()[0]
-
-
-def _left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[str]:
-    """Units that stay in a cluster which loses places (their article changed or went): they
-    are compared again, since the links that held them together may have gone with those
-    places (each copy is linked to one other, not to all)."""
-    broken = _affected_clusters(db, set(), changed_articles)
-    if not broken:
-        return set()
-    return {unit_key(section_id, paragraph) for section_id, paragraph in db.execute(
-        f"select section_id, paragraph from duplicate_places where cluster_id in "
-        f"(select value from json_each(?)) and article_id not in (select value from json_each(?)) "
-        f"and not ({_GONE})", [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
 
 
 @dataclass
@@ -167,11 +156,6 @@ def sign_sections(sections: Iterable[tuple[Any, str, str, bytes | None]]) -> Sig
             rows.append((owner, paragraph, start, end, text_hash(text[start:end]),
                          len(np.unique(items))))  # distinct shingles: the set's size
     return SignedUnits(rows, sets, signatures_of(_HASHER, sets))  # numpy signs all at once
-
-
-def unit_key(section_id: int, paragraph: int | None) -> str:
-    """The name of a unit in ``dup_signatures``."""
-    return f"{section_id}:{'' if paragraph is None else paragraph}"
 
 
 def store_signatures(db: sqlite_utils.Database, article_id: str, signed: SignedUnits,
@@ -434,107 +418,13 @@ class _Texts:
         return " … ".join(text[begin:end].strip() for begin, end in pieces)
 
 
-# a place whose section is gone (its article was changed or removed)
-_GONE = "not exists (select 1 from sections s where s.id = duplicate_places.section_id)"
-
-
 def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
            min_articles: int, changed_articles: set[str]) -> None:
-    """Add the new matches, then group into clusters again only what changed: the matches of
-    clusters that gained a match or lost a place (an article changed or removed); the other
-    clusters are left as they are."""
-    conn = db.conn
-    next_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicates").fetchone()[0]
-    new = [(next_id + n, m.kind, m.similarity, units[m.a].article_id, units[m.a].section_id,
-            units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id,
-            units[m.b].paragraph, m.shared[:2000]) for n, m in enumerate(matches)]
-    ends = {(units[i].section_id, units[i].paragraph) for m in matches for i in (m.a, m.b)}
-    affected = json.dumps(sorted(_affected_clusters(db, ends, changed_articles)))
-    conn.execute("update sections set boilerplate = 0 where id in (select section_id from "
-                 "duplicate_places where cluster_id in (select value from json_each(?)))", [affected])
-    for table, key in (("duplicate_places", "cluster_id"), ("duplicate_clusters", "id")):
-        conn.execute(f"delete from {table} where {key} in (select value from json_each(?))", [affected])
-    stored = conn.execute(
-        "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
-        "b_section_id, b_paragraph, shared from duplicates where cluster_id is null or "
-        "cluster_id in (select value from json_each(?)) order by id", [affected]
-    ).fetchall()
-    first_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicate_clusters").fetchone()[0]
-    cluster_of = _write_clusters(db, _group(stored + new), first_id, min_articles)
-    # new matches go in with their cluster (no update of each row afterwards)
-    conn.executemany(
-        "insert into duplicates (id, kind, similarity, containment, a_article_id, a_section_id, "
-        "a_paragraph, b_article_id, b_section_id, b_paragraph, shared, cluster_id) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*row[:3], m.containment, *row[3:], cluster_of[row[0]]) for row, m in zip(new, matches)],
-    )
-    conn.executemany("update duplicates set cluster_id = ? where id = ?",
-                     [(cluster_of[row[0]], row[0]) for row in stored])
-
-
-def _affected_clusters(db: sqlite_utils.Database, ends: set[tuple[int, int | None]],
-                       changed_articles: set[str]) -> set[int]:
-    """Clusters with a place in a changed or removed article, or at an end of a new match."""
-    found = {row[0] for row in db.execute(
-        f"select distinct cluster_id from duplicate_places where article_id in "
-        f"(select value from json_each(?)) or {_GONE}", [json.dumps(sorted(changed_articles))])}
-    sections = json.dumps(sorted({section for section, _ in ends}))
-    for cluster_id, section_id, paragraph in db.execute(
-        "select cluster_id, section_id, paragraph from duplicate_places "
-        "where section_id in (select value from json_each(?))", [sections]
-    ):
-        if (section_id, paragraph) in ends:
-            found.add(cluster_id)
-    return found
-
-
-def _group(stored: list[tuple]) -> list[tuple[list[tuple], list[tuple]]]:
-    """Matches grouped by the places they link: (places, matches) of each group, in order.
-    Matches that join groups (:func:`groups_places`) make them; each looser one is a group of
-    its own two places."""
-    number: dict[tuple, int] = {}  # place -> a small int, so the union-find runs on a list
-    ends = []
-    for row in stored:
-        a = number.setdefault((row[3], row[4], row[5]), len(number))
-        b = number.setdefault((row[6], row[7], row[8]), len(number))
-        ends.append((a, b))
-    linked: UnionFind[int] = UnionFind()
-    joins = [groups_places(row[1], row[2]) for row in stored]
-    for (a, b), join in zip(ends, joins):
-        if join:
-            linked.union(a, b)
-    place_of = list(number)
-    members: dict[tuple, set[int]] = {}
-    links: dict[tuple, list] = {}
-    for row, (a, b), join in zip(stored, ends, joins):
-        group = ("group", linked.find(a)) if join else ("pair", row[0])
-        members.setdefault(group, set()).update((a, b))
-        links.setdefault(group, []).append(row)
-    return sorted((([place_of[i] for i in sorted(places)], links[group])
-                   for group, places in members.items()), key=lambda g: g[1][0][0])
-
-
-def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], list[tuple]]],
-                    first_id: int, min_articles: int) -> dict[int, int]:
-    """Write the clusters and their places; returns each match's cluster id by match id."""
-    cluster_rows, places, boilerplate_sections = [], [], set()
-    cluster_of: dict[int, int] = {}
-    for cluster_id, (group, group_links) in enumerate(groups, start=first_id):
-        articles = {m[0] for m in group}
-        kind = ("boilerplate" if len(articles) >= min_articles
-                else "exact" if all(r[1] == "exact" for r in group_links) else "near")
-        cluster_rows.append((cluster_id, kind, len(group), len(articles),
-                             min(r[2] for r in group_links), (group_links[0][9] or "")[:500]))
-        places += [(cluster_id, *m) for m in group]
-        cluster_of.update((r[0], cluster_id) for r in group_links)
-        if kind == "boilerplate":
-            boilerplate_sections |= {m[1] for m in group if m[2] is None}
-    conn = db.conn
-    conn.executemany("insert into duplicate_clusters values (?, ?, ?, ?, ?, ?)", cluster_rows)
-    conn.executemany("insert into duplicate_places values (?, ?, ?, ?)", places)
-    conn.executemany("update sections set boilerplate = 1 where id = ?",
-                     [(s,) for s in sorted(boilerplate_sections)])
-    return cluster_of
+    """Add the new matches and group what changed into clusters (kb/duplicate_clusters.py)."""
+    rows = [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
+             units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id,
+             units[m.b].paragraph, m.shared[:2000]) for m in matches]
+    duplicate_clusters.add_matches(db, rows, changed_articles, min_articles)
 
 
 # --- reading the results ------------------------------------------------------------------------
