@@ -39,6 +39,7 @@ from .duplicates import (
 from .minhash import (
     MinHasher,
     hashes_of_ids,
+    intersection_sizes,
     lsh_candidates,
     shingle_hashes,
     signatures_of,
@@ -284,19 +285,30 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                            all_pairs_up_to=_ALL_PAIRS_UP_TO)
     candidates = {(distinct[a], distinct[b]) for a, b in found}
     texts = _Texts(db, known)
-    for a, b in _worth_verifying(units, signatures, fresh, candidates, threshold):
+    pairs = _worth_verifying(units, signatures, fresh, candidates, threshold)
+    # every pair's true overlap at once (numpy), then the pairs in order, each linked or skipped
+    left = [texts.unique(units[a]) for a, _ in pairs]
+    right = [texts.unique(units[b]) for _, b in pairs]
+    both = intersection_sizes(left, right)
+    size_a = np.array([len(x) for x in left], dtype=np.int64)
+    size_b = np.array([len(y) for y in right], dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccards = both / np.maximum(size_a + size_b - both, 1)
+        containments = both / np.maximum(np.minimum(size_a, size_b), 1)
+    copies = np.flatnonzero(is_copy(jaccards, containments, threshold))
+    for n, jaccard, containment in zip(copies.tolist(), jaccards[copies].tolist(),
+                                       containments[copies].tolist()):
+        a, b = pairs[n]
         ra, rb = find(a), find(b)
         roots = (ra, rb) if ra < rb else (rb, ra)
         if ra == rb or roots in loose:
             continue
-        jaccard, containment = overlap(texts.shingles(units[a]), texts.shingles(units[b]))
-        if is_copy(jaccard, containment, threshold):
-            similarity = round(jaccard, 4)
-            if groups_places("near", similarity):
-                link(a, b)
-            else:
-                loose.add(roots)
-            matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
+        similarity = round(jaccard, 4)
+        if groups_places("near", similarity):
+            link(a, b)
+        else:
+            loose.add(roots)
+        matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
     texts.read(units[i].section_id for m in matches for i in (m.a, m.b))
     whole = texts.texts(units[m.a] for m in matches if m.kind == "exact")
     for match in matches:
@@ -345,14 +357,14 @@ def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh:
 
 
 class _Texts:
-    """Section texts, terms and term places read once each, for verifying candidates and
+    """Section texts, index terms and term places read once each, for verifying candidates and
     showing what two units share."""
 
     def __init__(self, db: sqlite_utils.Database, known: dict[str, np.ndarray] | None = None) -> None:
         self.db = db
-        self.known = known or {}  # unit -> shingle hashes already computed
-        self.cache: dict[int, tuple[str, list[str], np.ndarray, np.ndarray]] = {}
-        self.sets: dict[str, set[int]] = {}  # unit -> its shingle hashes
+        self.known = known or {}  # unit -> shingle hashes already computed, one per position
+        self.cache: dict[int, tuple[str, str, np.ndarray, np.ndarray]] = {}
+        self.arrays: dict[str, np.ndarray] = {}  # unit -> its distinct shingle hashes, sorted
 
     def read(self, section_ids: Iterable[int]) -> None:
         """Read many sections in one query (those not read yet)."""
@@ -362,16 +374,17 @@ class _Texts:
             "left join term_spans t on t.section_id = s.id "
             "where s.id in (select value from json_each(?))", [json.dumps(wanted)]
         ):
-            self.cache[section_id] = (text, (body or "").split(), *span_bounds(blob))
+            self.cache[section_id] = (text, body or "", *span_bounds(blob))
 
-    def section(self, section_id: int) -> tuple[str, list[str], np.ndarray, np.ndarray]:
+    def section(self, section_id: int) -> tuple[str, str, np.ndarray, np.ndarray]:
         if section_id not in self.cache:
             self.read([section_id])
-        return self.cache.get(section_id) or ("", [], *span_bounds(None))
+        return self.cache.get(section_id) or ("", "", *span_bounds(None))
 
     def terms(self, unit: StoredUnit) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A unit's terms and where each starts and ends in its section's text."""
-        _, terms, starts, ends = self.section(unit.section_id)
+        _, body, starts, ends = self.section(unit.section_id)
+        terms = body.split()
         if unit.paragraph is None:
             return terms, starts, ends
         if len(starts) != len(terms):
@@ -385,31 +398,42 @@ class _Texts:
         self.read(u.section_id for u in units)
         return {u.key: self.section(u.section_id)[0][u.start : u.end].strip() for u in units}
 
-    def shingles(self, unit: StoredUnit) -> set[int]:
-        found = self.sets.get(unit.key)
-        if found is None and unit.key in self.known:
-            found = self.sets[unit.key] = set(self.known[unit.key].tolist())
+    def unique(self, unit: StoredUnit) -> np.ndarray:
+        """A unit's distinct shingle hashes, sorted."""
+        found = self.arrays.get(unit.key)
         if found is None:
-            found = self.sets[unit.key] = set(shingle_hashes(self.terms(unit)[0], SHINGLE_SIZE).tolist())
+            hashes = self.known.get(unit.key)
+            found = self.arrays[unit.key] = (
+                np.unique(hashes) if hashes is not None
+                else shingle_hashes(self.terms(unit)[0], SHINGLE_SIZE))
         return found
+
+    def shingles(self, unit: StoredUnit) -> set[int]:
+        return set(self.unique(unit).tolist())
 
     def shared(self, a: StoredUnit, b: StoredUnit) -> str:
         """The passages of ``a`` that ``b`` repeats: the runs of words whose shingles both hold,
         joined with an ellipsis (the whole of ``a`` when no word places are stored)."""
-        terms, starts, ends = self.terms(a)
-        text = self.section(a.section_id)[0]
-        if not terms or len(starts) != len(terms):
-            return text[a.start : a.end].strip()
-        hashes = self.known.get(a.key)  # one per position, as signed
-        if hashes is None or len(hashes) != max(len(terms) - SHINGLE_SIZE + 1, 1):
+        text, _, starts, ends = self.section(a.section_id)
+        if a.paragraph is not None:
+            first, last = np.searchsorted(starts, [a.start, a.end])
+            starts, ends = starts[first:last], ends[first:last]
+        hashes = self.known.get(a.key)  # one per position, as signed (no need for the words)
+        if hashes is None:
+            terms = self.terms(a)[0]
             hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)
-        theirs = self.shingles(b)
-        common = np.array([i for i, h in enumerate(hashes.tolist()) if h in theirs], dtype=np.int64)
+        if not len(starts) or len(hashes) != max(len(starts) - SHINGLE_SIZE + 1, 1):
+            return text[a.start : a.end].strip()  # no word places stored: the whole text
+        theirs = self.unique(b)
+        if not len(theirs):
+            return ""
+        places = np.minimum(np.searchsorted(theirs, hashes), len(theirs) - 1)
+        common = np.flatnonzero(theirs[places] == hashes)
         if not len(common):
             return ""
         # shingle i covers words i .. i + width - 1; passages break where one does not reach
         # (or touch) the next: starts and ends only grow, so a comparison with the previous does
-        width = min(SHINGLE_SIZE, len(terms))
+        width = min(SHINGLE_SIZE, len(starts))
         begins, finishes = starts[common], ends[common + width - 1]
         breaks = np.flatnonzero(begins[1:] > finishes[:-1] + 1) + 1
         firsts = [0, *breaks.tolist()]

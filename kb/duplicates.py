@@ -122,9 +122,10 @@ def groups_places(kind: str, similarity: float) -> bool:
     return kind == "exact" or similarity >= GROUP_SIMILARITY
 
 
-def is_copy(jaccard: float, containment: float, threshold: float = NEAR_THRESHOLD) -> bool:
-    """A light rewrite (similar enough) or a partial copy (mostly inside the other text)."""
-    return jaccard >= threshold or containment >= CONTAINMENT_THRESHOLD
+def is_copy(jaccard, containment, threshold: float = NEAR_THRESHOLD):
+    """A light rewrite (similar enough) or a partial copy (mostly inside the other text); for
+    two numbers, or element-wise for two numpy arrays."""
+    return (jaccard >= threshold) | (containment >= CONTAINMENT_THRESHOLD)
 
 
 def units_of(article: Article) -> list[Unit]:

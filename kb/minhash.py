@@ -197,6 +197,30 @@ def _bucket_pairs(bucket: list[int], star: bool) -> list[tuple[int, int]]:
     return [(a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :]]
 
 
+def intersection_sizes(left: Sequence[np.ndarray], right: Sequence[np.ndarray],
+                       chunk: int = 4_000_000) -> np.ndarray:
+    """``len(set(left[i]) & set(right[i]))`` for every i, all at once: each array holds distinct
+    32-bit values (shingle hashes); tagged with its pair's number, the values of both sides
+    are sorted together, and a value met twice within a pair is in both sets."""
+    sizes = np.zeros(len(left), dtype=np.int64)
+    start = 0
+    while start < len(left):
+        end, total = start, 0
+        while end < len(left) and (total < chunk or end == start):
+            total += len(left[end]) + len(right[end])
+            end += 1
+        parts = [x for i in range(start, end) for x in (left[i], right[i])]
+        counts = np.array([len(x) for x in parts], dtype=np.int64)
+        if counts.sum():
+            values = np.concatenate(parts).astype(np.uint64)
+            owners = np.repeat(np.arange(start, end, dtype=np.uint64), counts[0::2] + counts[1::2])
+            keys = np.sort((owners << np.uint64(32)) | values)
+            twice = keys[1:][keys[1:] == keys[:-1]] >> np.uint64(32)
+            sizes += np.bincount(twice.astype(np.int64), minlength=len(left))
+        start = end
+    return sizes
+
+
 def bands_for(threshold: float, permutations: int) -> tuple[int, int]:
     """Bands and rows (``bands * rows <= permutations``; positions left over are not banded)
     that make most pairs at ``threshold`` candidates and few pairs at half of it (candidates
