@@ -20,7 +20,8 @@ from markupsafe import Markup
 from .analysis import get_analyzer
 from .query import MAX_QUERY_CHARS
 from .search import search
-from .symptoms import RELATION_ORDER, summarize
+from .phrases import phrase_key
+from .symptoms import RELATION_ORDER, SymptomSummary, summarize
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
@@ -100,11 +101,39 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     result.total = found.total
     result.pages = min(MAX_PAGE, math.ceil(found.total / limit))
     result.hits = [_hit_dict(hit.to_dict()) for hit in found.hits]
-    summary = summarize(db, query)
+    summary = symptom_summary(db, query)
     if summary is not None:
         result.summary = summary.to_dict()
         result.summary["relations"] = [r for r in RELATION_ORDER if summary.by_relation.get(r)]
     return result
+
+
+def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | None:
+    """The symptom panel's data for a query as patients type it: the symptom the whole query
+    names (しびれ finds 手足のしびれ); else the known symptom with the most words that all stand in
+    the query (背中が熱くて眠れない: 背中が熱い); else what one of its space-separated parts names
+    (しびれ 何科: しびれ)."""
+    summary = summarize(db, query)
+    if summary is not None:
+        return summary
+    words = set(phrase_key(query).split())
+    if words:
+        keys = [r[0] for r in db.execute("select distinct symptom_key from facts")]
+        inside = [k for k in keys if k and set(k.split()) <= words]
+        if inside:
+            key = max(inside, key=lambda k: (len(k.split()), k))
+            wording = db.execute(
+                "select symptom from facts where symptom_key = ? group by symptom "
+                "order by count(*) desc, symptom limit 1", [key]).fetchone()[0]
+            summary = summarize(db, wording)
+            if summary is not None:
+                return summary
+    parts = query.split()
+    for part in sorted(parts, key=len, reverse=True) if len(parts) > 1 else ():
+        summary = summarize(db, part)
+        if summary is not None:
+            return summary
+    return None
 
 
 def _hit_dict(hit: dict[str, Any]) -> dict[str, Any]:

@@ -377,3 +377,10 @@ async def test_without_a_kb_index_the_pages_say_so(tmp_path):
     assert (await ds.client.get("/-/search?q=a")).status_code == 404
     assert (await ds.client.get("/-/search.json?q=a")).json()["error"]
     assert (await ds.client.get("/-/articles/a")).status_code == 404
+
+
+async def test_an_articles_row_links_to_the_article_page(ds):
+    page = (await get(ds, "/kb/articles/hirai-back-heat")).text
+    assert 'href="/-/articles/hirai-back-heat"' in page
+    assert 'href="/-/duplicates?article=hirai-back-heat"' in page
+    assert "/-/articles/" not in (await get(ds, "/kb/sections/1")).text
