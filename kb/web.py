@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import math
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .analysis import get_analyzer
 from .query import MAX_QUERY_CHARS
-from .search import search
+from .search import Hit, search
 from .phrases import phrase_key
 from .symptoms import RELATION_ORDER, SymptomSummary, summarize
 
@@ -100,11 +100,13 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
                    marker=MARKER)
     result.total = found.total
     result.pages = min(MAX_PAGE, math.ceil(found.total / limit))
-    result.hits = [_hit_dict(hit.to_dict()) for hit in found.hits]
+    result.hits = [_hit_dict(_shallow(hit)) for hit in found.hits]
     summary = symptom_summary(db, query)
     if summary is not None:
-        result.summary = summary.to_dict()
-        result.summary["relations"] = [r for r in RELATION_ORDER if summary.by_relation.get(r)]
+        # the summary's lists are built for this request: no need for asdict's deep copy
+        result.summary = {"symptom": summary.symptom, "key": summary.key,
+                          "articles": summary.articles, "by_relation": summary.by_relation,
+                          "relations": [r for r in RELATION_ORDER if summary.by_relation.get(r)]}
     return result
 
 
@@ -134,6 +136,14 @@ def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | N
         if summary is not None:
             return summary
     return None
+
+
+def _shallow(hit: Hit) -> dict[str, Any]:
+    """``Hit.to_dict()``'s shape without dataclasses.asdict's deep copy (a tenth of a request)."""
+    data = {f.name: getattr(hit, f.name) for f in fields(hit)}
+    if data["fact"] is None:
+        del data["fact"]
+    return data
 
 
 def _hit_dict(hit: dict[str, Any]) -> dict[str, Any]:
