@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, unquote
@@ -46,16 +47,24 @@ def add_templates(env) -> None:
         env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), loader])
 
 
+# datasette instance -> the name of its kb database (looked up once: the files never change)
+_KB_DATABASE: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
 async def kb_database(datasette):
     """The database holding the kb index: the plugin's ``database`` setting, else the first one
     with a ``kb_meta`` table (the file may be named anything), else None."""
     configured = (datasette.plugin_config("kb") or {}).get("database")
     if configured:
         return datasette.databases.get(configured)
+    name = _KB_DATABASE.get(datasette)
+    if name in datasette.databases:
+        return datasette.databases[name]
     for name, db in datasette.databases.items():
         if name == "_internal" or db.is_memory:
             continue
         if await db.table_exists("kb_meta"):
+            _KB_DATABASE[datasette] = name
             return db
     return None
 

@@ -384,3 +384,30 @@ async def test_an_articles_row_links_to_the_article_page(ds):
     assert 'href="/-/articles/hirai-back-heat"' in page
     assert 'href="/-/duplicates?article=hirai-back-heat"' in page
     assert "/-/articles/" not in (await get(ds, "/kb/sections/1")).text
+
+
+def test_any_string_is_a_valid_query_for_the_pages(site):
+    # Hypothesis drives its own examples; each one goes through a page and its JSON
+    import asyncio
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    async def check(ds, text: str) -> None:
+        for path in ("/-/search?q=", "/-/search.json?q=", "/kb/sections.json?_search="):
+            response = await ds.client.get(path + q(text))
+            assert response.status_code == 200, (path, text)
+
+    loop = asyncio.new_event_loop()
+    try:
+        ds = loop.run_until_complete(datasette_for(site))
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+               | st.sampled_from(['"', "OR", "NEAR(", "-", "*", "「", "^", ":"]).map(lambda s: s * 3))
+        def run(text: str) -> None:
+            loop.run_until_complete(check(ds, text))
+
+        run()
+    finally:
+        loop.close()
