@@ -35,27 +35,41 @@ def register_routes():
 # trylast: Datasette's own search filter runs before and says the table has no search (kb's FTS
 # tables are not content tables it can detect); this one's context then shows the search box.
 @hookimpl(trylast=True)
-def filters_from_request(request, table):
+def filters_from_request(request, database, table, datasette):
     """``?_search=`` on the sections and Q&A tables, analyzed as kb's search analyzes queries."""
-    found = web_tables.table_search(table, request.args.get("_search"))
-    if found is None:
+    if table not in web_tables.SEARCHABLE:
         return None
-    return FilterArguments(found.where_clauses, found.params, found.human_descriptions,
-                           found.extra_context)
+
+    async def inner():
+        db = await web_routes.kb_database(datasette)
+        if db is None or db.name != database:  # another database's table of the same name
+            return None
+        found = web_tables.table_search(table, request.args.get("_search"))
+        return FilterArguments(found.where_clauses, found.params, found.human_descriptions,
+                               found.extra_context)
+
+    return inner
 
 
 @hookimpl
-def extra_template_vars(view_name, table, request, datasette):
-    """On a searched sections or Q&A table page: the best matches by kb's ranking."""
-    if view_name != "table" or table not in web_tables.SEARCHABLE or request is None:
+def extra_template_vars(view_name, database, table, request, datasette):
+    """On a searched sections or Q&A table page: the best matches by kb's ranking. On an
+    article's row page: that it has a page of its own."""
+    if request is None or table is None:
         return {}
+    if view_name == "row" and table == "articles":
+        async def article_link():
+            db = await web_routes.kb_database(datasette)
+            return {"kb_article_page": db is not None and db.name == database}
+
+        return article_link
     text = (request.args.get("_search") or "").strip()
-    if not text:
+    if view_name != "table" or table not in web_tables.SEARCHABLE or not text:
         return {}
 
     async def ranked():
         db = await web_routes.kb_database(datasette)
-        if db is None:
+        if db is None or db.name != database:
             return {}
         lang = choose_language(request.args.get("lang"), request.headers.get("accept-language"))
         hits = await web_routes.run_plain(db, lambda conn: web_tables.ranked_matches(conn, table, text))

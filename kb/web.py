@@ -11,7 +11,7 @@ import html
 import math
 import sqlite3
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import sqlite_utils
@@ -21,7 +21,9 @@ from .analysis import get_analyzer
 from .query import MAX_QUERY_CHARS
 from .search import Hit, search
 from .phrases import phrase_key
-from .symptoms import RELATION_ORDER, SymptomSummary, summarize
+from .symptoms import (
+    RELATION_ORDER, SymptomSummary, file_version, matching_symptom_keys, summarize_key,
+)
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
@@ -84,9 +86,7 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     ``limit`` and ``offset``) taken from ``args``."""
     db = sqlite_utils.Database(conn)
     query, truncated = clean_text(args.get("q"))
-    sites = [r[0] for r in conn.execute(
-        "select distinct site from articles where site is not null and site != '' order by site")]
-    languages = [r[0] for r in conn.execute("select distinct lang from articles order by lang")]
+    sites, languages = _choices(db)
     doc_lang = args.get("doc_lang") if args.get("doc_lang") in languages else None
     site = args.get("site") if args.get("site") in sites else None
     limit = to_int(args.get("limit"), PAGE_SIZE, 1, MAX_JSON_LIMIT)
@@ -110,32 +110,62 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     return result
 
 
+# (database file and version, ...) -> what never changes between builds: the filters' choices,
+# and the symptom panels (a common symptom of a large index gathers thousands of facts)
+_CACHE: dict[tuple, Any] = {}
+PANEL_SOURCES = 3  # articles named for each cause in the panel
+
+
+def _cached(db: sqlite_utils.Database, what: tuple, compute: Callable[[], Any]) -> Any:
+    version = file_version(db)
+    if version is None:
+        return compute()
+    key = (version, *what)
+    if key not in _CACHE:
+        if len(_CACHE) > 2000:
+            _CACHE.clear()
+        _CACHE[key] = compute()
+    return _CACHE[key]
+
+
+def _choices(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
+    """The sites and the languages of the articles (the filters' choices)."""
+    def compute() -> tuple[list[str], list[str]]:
+        sites = [r[0] for r in db.execute(
+            "select distinct site from articles where site is not null and site != '' order by site")]
+        return sites, [r[0] for r in db.execute("select distinct lang from articles order by lang")]
+
+    return _cached(db, ("choices",), compute)
+
+
+def _panel(db: sqlite_utils.Database, key: str) -> SymptomSummary | None:
+    return _cached(db, ("panel", key),
+                   lambda: summarize_key(db, key, sources=PANEL_SOURCES))
+
+
 def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | None:
     """The symptom panel's data for a query as patients type it: the symptom the whole query
     names (しびれ finds 手足のしびれ); else the known symptom with the most words that all stand in
     the query (背中が熱くて眠れない: 背中が熱い); else what one of its space-separated parts names
     (しびれ 何科: しびれ)."""
-    summary = summarize(db, query)
-    if summary is not None:
-        return summary
+    keys = matching_symptom_keys(db, query)
+    if keys:
+        return _panel(db, keys[0])
     words = set(phrase_key(query).split())
-    if words:
-        keys = [r[0] for r in db.execute("select distinct symptom_key from facts")]
-        inside = [k for k in keys if k and set(k.split()) <= words]
-        if inside:
-            key = max(inside, key=lambda k: (len(k.split()), k))
-            wording = db.execute(
-                "select symptom from facts where symptom_key = ? group by symptom "
-                "order by count(*) desc, symptom limit 1", [key]).fetchone()[0]
-            summary = summarize(db, wording)
-            if summary is not None:
-                return summary
+    inside = [k for k in _symptom_keys(db) if k and set(k.split()) <= words] if words else []
+    if inside:
+        return _panel(db, max(inside, key=lambda k: (len(k.split()), k)))
     parts = query.split()
     for part in sorted(parts, key=len, reverse=True) if len(parts) > 1 else ():
-        summary = summarize(db, part)
-        if summary is not None:
-            return summary
+        keys = matching_symptom_keys(db, part)
+        if keys:
+            return _panel(db, keys[0])
     return None
+
+
+def _symptom_keys(db: sqlite_utils.Database) -> list[str]:
+    return _cached(db, ("symptom keys",),
+                   lambda: [r[0] for r in db.execute("select distinct symptom_key from facts")])
 
 
 def _shallow(hit: Hit) -> dict[str, Any]:

@@ -411,3 +411,23 @@ def test_any_string_is_a_valid_query_for_the_pages(site):
         run()
     finally:
         loop.close()
+
+
+async def test_another_databases_tables_of_the_same_names_are_left_alone(site, tmp_path):
+    from datasette.app import Datasette
+
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("create table sections (id integer primary key, heading text)")
+    conn.execute("create table articles (id text primary key, title text)")
+    conn.execute("insert into sections values (1, '背中')")
+    conn.execute("insert into articles values ('a', 'x')")
+    conn.commit()
+    conn.close()
+    ds = Datasette([str(site), str(other)])
+    await ds.invoke_startup()
+    assert (await ds.client.get("/other/sections.json?_search=" + q("背中"))).status_code == 200
+    assert "kb-ranked" not in (await ds.client.get("/other/sections?_search=x")).text
+    assert "/-/articles/" not in (await ds.client.get("/other/articles/a")).text
+    data = (await ds.client.get("/-/search.json?q=" + q("背中が熱い"))).json()
+    assert data["hits"]
