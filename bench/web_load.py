@@ -221,7 +221,8 @@ def format_report(r: dict) -> str:
     lines = [f"Web load: {r['requests']:,} requests per endpoint, {r['concurrency']} at a time, "
              f"{r['queries']} queries, {r['index']['sections']:,} sections "
              f"({r['index']['articles']:,} articles); commit {r['code']['commit']}"
-             f"{' (kb/ modified)' if r['code']['kb_modified'] else ''}, {r['cores']} cores",
+             f"{' (kb/ modified)' if r['code']['kb_modified'] else ''}, {r['cores']} cores, "
+             f"other load {r['other_load_cores']} cores before the run",
              "", f"| Endpoint | Requests | Errors | p50 ms | p95 ms | p99 ms | max ms |",
              "|---|---|---|---|---|---|---|"]
     for name, f in r["figures"].items():
