@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from datasette import hookimpl
@@ -44,7 +45,8 @@ def filters_from_request(request, database, table, datasette):
         db = await web_routes.kb_database(datasette)
         if db is None or db.name != database:  # another database's table of the same name
             return None
-        found = web_tables.table_search(table, request.args.get("_search"))
+        # analysis takes a while for a long query: in a thread, not in Datasette's event loop
+        found = await asyncio.to_thread(web_tables.table_search, table, request.args.get("_search"))
         return FilterArguments(found.where_clauses, found.params, found.human_descriptions,
                                found.extra_context)
 

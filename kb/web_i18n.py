@@ -108,7 +108,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kind_section": "Article",
         "kind_qa": "Q&A",
         "kind_fact": "Fact",
-        "panel_title": "About “{symptom}” (from {articles} articles)",
+        "panel_title": "About “{symptom}” (articles: {articles})",
         "warning": "Warning signs: see a doctor now",
         "warning_note": "If any of these apply, do not wait: see a doctor or call for help.",
         "cause": "Possible causes",

@@ -7,6 +7,7 @@ Pages: ``/-/search`` (and ``.json``), ``/-/analyze`` (and ``.json``), ``/-/artic
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import weakref
@@ -147,7 +148,8 @@ async def analyze(datasette, request) -> Response:
     as_json = bool(request.url_vars.get("format"))
     context = _page_context(datasette, request, "/-/analyze", ("text",))
     text, truncated = web.clean_text(request.args.get("text"), web.MAX_ANALYZE_CHARS)
-    analysis = web.analyze(text) if text else {"text": "", "tokens": [], "terms": []}
+    analysis = (await asyncio.to_thread(web.analyze, text) if text
+                else {"text": "", "tokens": [], "terms": []})
     if truncated:
         analysis["truncated"] = True
     if as_json:
