@@ -196,7 +196,8 @@ async def boilerplate(datasette, request) -> Response:
     db = await kb_database(datasette)
     if db is None:
         return await _no_index(datasette, request, context, False)
-    context["blocks"] = await run_plain(db, web_articles.boilerplate_page)
+    page = web.to_int(request.args.get("page"), 1, 1, 100_000)
+    context.update(await run_plain(db, lambda conn: web_articles.boilerplate_page(conn, page)))
     return await _html(datasette, request, "kb_boilerplate.html", context)
 
 
