@@ -2,8 +2,8 @@
 
 The FTS5 tables hold analyzed terms, so Datasette's escaped phrase of the raw text (背中が熱い as
 one token) would match nothing. kb analyzes the text as search does (kb/query.py: inflections,
-other forms, readings, synonyms) and matches the resulting FTS5 expression, passed as a
-parameter. Datasette 0.65's table SQL always ends in ``order by`` a column, so the table lists
+other forms, readings, synonyms) and matches an FTS5 expression that requires every word, as
+Datasette's own search does, passed as a parameter. Datasette 0.65's table SQL always ends in ``order by`` a column, so the table lists
 the matches in its own order; the best matches by kb's ranking are shown above it
 (:func:`ranked_matches`).
 """
@@ -44,7 +44,7 @@ def table_search(table: str, text: str | None) -> TableSearch | None:
     text = (text or "").strip()
     if not text:
         return result
-    expression = parse_query(text[:MAX_QUERY_CHARS]).fts()
+    expression = filter_expression(text)
     result.extra_context["search"] = text
     result.human_descriptions.append(f'search matches "{text[:100]}"')
     if expression is None:  # nothing meaningful to look for (only symbols, say): no rows
@@ -55,6 +55,19 @@ def table_search(table: str, text: str | None) -> TableSearch | None:
         f"id in (select rowid from [{fts_table}] where [{fts_table}] match :kb_search)")
     result.params["kb_search"] = expression
     return result
+
+
+def filter_expression(text: str) -> str | None:
+    """The FTS5 expression of a table filter: every word of the text (in any of its forms, as
+    search matches it) must be there, as in Datasette's own table search; None when the text
+    has no meaningful word. (Search ranks any match; a filter narrows the table.)"""
+    parsed = parse_query(text[:MAX_QUERY_CHARS])
+    if not parsed.groups:
+        return None
+    expression = " AND ".join(group.fts() for group in parsed.groups)
+    if parsed.excluded:
+        expression = f"({expression}) NOT ({' OR '.join(g.fts() for g in parsed.excluded)})"
+    return expression
 
 
 def ranked_matches(conn: sqlite3.Connection, table: str, text: str) -> list[dict[str, Any]]:

@@ -273,6 +273,16 @@ async def test_boilerplate_report_lists_each_block_with_its_places(ds):
     assert "ご予約はお電話" in page
     for article_id in ("evil", "copy-one", "copy-two"):
         assert f"/-/articles/{article_id}" in page
+    assert (await get(ds, "/-/boilerplate?page=2")).status_code == 200
+    assert (await get(ds, "/-/boilerplate?page=x")).status_code == 200
+
+
+async def test_an_articles_duplicates_page_lists_its_boilerplate_as_a_group(ds):
+    page = (await get(ds, "/-/duplicates?article=evil")).text
+    groups = page[page.index('id="kb-groups"'):]
+    assert "ご予約はお電話" in groups and "/-/articles/copy-two" in groups
+    only = (await get(ds, "/-/duplicates?kind=boilerplate")).text
+    assert 'id="kb-groups"' in only and 'class="kb-pair"' not in only
 
 
 # --- Datasette's own pages: table search, canned queries, SQL functions -----------------------------
@@ -287,6 +297,16 @@ async def test_table_search_analyzes_japanese(ds):
     assert {r["id"] for r in inflected} & {r["id"] for r in rows}
     qa = (await get(ds, "/kb/qa.json?_search=" + q("背中 熱い") + "&_shape=array")).json()
     assert qa and any("背中" in r["question"] for r in qa)
+
+
+async def test_table_search_requires_every_word_like_datasettes_own(ds):
+    async def count(text: str) -> int:
+        data = (await get(ds, "/kb/sections.json?_search=" + q(text) + "&_size=1")).json()
+        return data["filtered_table_rows_count"]
+
+    both, stress, dizzy = await count("ストレス めまい"), await count("ストレス"), await count("めまい")
+    assert 0 < both < min(stress, dizzy)
+    assert await count("めまい -めまい") == 0
 
 
 async def test_table_search_page_shows_the_best_matches_first(ds, site):
