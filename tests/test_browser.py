@@ -116,6 +116,8 @@ def test_a_result_leads_to_its_section_in_the_article(page, server):
     section = page.locator(f"section#{anchor}")
     assert heading in section.inner_text()
     assert section.is_visible()
+    # the section the patient came for stands out from the rest of the article
+    assert section.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 251, 230)"
     if os.environ.get("KB_SCREENSHOTS"):
         page.goto(server + "/-/articles/hirai-back-heat")
         page.set_viewport_size({"width": 1000, "height": 1300})
