@@ -223,7 +223,7 @@ def format_report(r: dict) -> str:
              f"({r['index']['articles']:,} articles); commit {r['code']['commit']}"
              f"{' (kb/ modified)' if r['code']['kb_modified'] else ''}, {r['cores']} cores, "
              f"other load {r['other_load_cores']} cores before the run",
-             "", f"| Endpoint | Requests | Errors | p50 ms | p95 ms | p99 ms | max ms |",
+             "", "| Endpoint | Requests | Errors | p50 ms | p95 ms | p99 ms | max ms |",
              "|---|---|---|---|---|---|---|"]
     for name, f in r["figures"].items():
         lines.append(f"| {name} `{r['endpoints'][name].split('?')[0]}` | {f['requests']:,} | "

@@ -41,7 +41,7 @@ def build_site(folder: Path) -> Path:
     """Copy the real articles, add the hostile and copied ones, build ``folder/kb.db``."""
     articles = folder / "articles"
     shutil.copytree(ARTICLES, articles)
-    write_article(articles, "evil.md", title=f"しびれ{SCRIPT}の危険", site=f"悪い<b>サイト</b>",
+    write_article(articles, "evil.md", title=f"しびれ{SCRIPT}の危険", site="悪い<b>サイト</b>",
                   url="javascript:alert(1)", tags=[SCRIPT], body=EVIL_BODY.replace("{booking}", BOOKING))
     for name in ("copy-one.md", "copy-two.md"):
         write_article(articles, name, title=f"めまいの応急処置 {name}",
