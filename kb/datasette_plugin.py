@@ -1,30 +1,102 @@
-"""kb's Datasette hooks, all in this module; the logic they call lives in plain modules."""
+"""kb's Datasette hooks, all in this module; the logic they call lives in plain modules
+(kb/web*.py, kb/sql_functions.py)."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import sqlite3
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
+from markupsafe import Markup
 
-from .analysis import get_analyzer
+from . import sql_functions, web_routes, web_tables
+from .web_i18n import choose_language, strings
 
 
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """SQL functions: kb_terms(text) gives the index terms of a text, as the build made them."""
-    conn.create_function("kb_terms", 1, _kb_terms, deterministic=True)
-    conn.create_function("kb_tokens", 1, _kb_tokens, deterministic=True)
+    """SQL functions on every connection: kb_terms, kb_tokens, kb_query, kb_highlight,
+    kb_symptom_match (see kb/sql_functions.py)."""
+    sql_functions.register(conn)
 
 
-def _kb_terms(text: str | None) -> str:
-    return " ".join(get_analyzer().terms(text or ""))
+@hookimpl
+def prepare_jinja2_environment(env):
+    """kb's page templates (kb/templates/) on Datasette's template path."""
+    web_routes.add_templates(env)
 
 
-def _kb_tokens(text: str | None) -> str:
-    tokens = get_analyzer().tokens(text or "")
-    return json.dumps(
-        [{"surface": t.surface, "term": t.term, "alts": list(t.alts), "reading": t.reading}
-         for t in tokens],
-        ensure_ascii=False,
-    )
+@hookimpl
+def register_routes():
+    """The search, analyze, article, duplicates and boilerplate pages."""
+    return web_routes.routes()
+
+
+# trylast: Datasette's own search filter runs before and says the table has no search (kb's FTS
+# tables are not content tables it can detect); this one's context then shows the search box.
+@hookimpl(trylast=True)
+def filters_from_request(request, database, table, datasette):
+    """``?_search=`` on the sections and Q&A tables, analyzed as kb's search analyzes queries."""
+    if table not in web_tables.SEARCHABLE:
+        return None
+
+    async def inner():
+        db = await web_routes.kb_database(datasette)
+        if db is None or db.name != database:  # another database's table of the same name
+            return None
+        # analysis takes a while for a long query: in a thread, not in Datasette's event loop
+        found = await asyncio.to_thread(web_tables.table_search, table, request.args.get("_search"))
+        return FilterArguments(found.where_clauses, found.params, found.human_descriptions,
+                               found.extra_context)
+
+    return inner
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    """On a searched sections or Q&A table page: the best matches by kb's ranking. On an
+    article's row page: that it has a page of its own."""
+    if request is None or table is None:
+        return {}
+    if view_name == "row" and table == "articles":
+        async def article_link():
+            db = await web_routes.kb_database(datasette)
+            return {"kb_article_page": db is not None and db.name == database}
+
+        return article_link
+    text = (request.args.get("_search") or "").strip()
+    if view_name != "table" or table not in web_tables.SEARCHABLE or not text:
+        return {}
+
+    async def ranked():
+        db = await web_routes.kb_database(datasette)
+        if db is None or db.name != database:
+            return {}
+        lang = choose_language(request.args.get("lang"), request.headers.get("accept-language"))
+        hits = await web_routes.run_plain(db, lambda conn: web_tables.ranked_matches(conn, table, text))
+        return {"kb_ranked": hits, "kb_t": strings(lang), "kb_query": text,
+                "kb_search_path": datasette.urls.path("/-/search")}
+
+    return ranked
+
+
+@hookimpl
+def render_cell(value, column):
+    """A ``snippet`` column made by kb_highlight() shows its marks; any other HTML stays text."""
+    if column == "snippet" and isinstance(value, str) and sql_functions.is_marked_text(value):
+        return Markup(value)
+    return None
+
+
+@hookimpl
+def menu_links(datasette, request):
+    """The kb pages in Datasette's menu."""
+    t = strings(choose_language(request.args.get("lang") if request else None,
+                                request.headers.get("accept-language") if request else None))
+    return [
+        {"href": datasette.urls.path("/-/search"), "label": t["search_title"]},
+        {"href": datasette.urls.path("/-/duplicates"), "label": t["duplicates_title"]},
+        {"href": datasette.urls.path("/-/boilerplate"), "label": t["boilerplate"]},
+        {"href": datasette.urls.path("/-/analyze"), "label": t["analyze_title"]},
+    ]
