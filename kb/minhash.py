@@ -170,9 +170,7 @@ def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
         if star:
             found.append(a * len(matrix) + b)
             if all_pairs_up_to > 2:  # the pairs without the first, in small buckets
-                for first, last in zip(*_runs(in_group)):
-                    if 1 < last - first < all_pairs_up_to:
-                        pairs.update(_bucket_pairs(sorted(b[first:last].tolist()), False))
+                found.extend(_pairs_in_small_buckets(b, in_group, all_pairs_up_to - 1, len(matrix)))
             continue
         for first, last in zip(*_runs(in_group)):  # every pair of each bucket
             bucket = [int(a[first]), *b[first:last].tolist()]
@@ -181,6 +179,24 @@ def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
         flat = np.unique(np.concatenate(found))
         pairs.update(zip((flat // len(matrix)).tolist(), (flat % len(matrix)).tolist()))
     return pairs
+
+
+def _pairs_in_small_buckets(members: np.ndarray, groups: np.ndarray, largest: int,
+                            n: int) -> list[np.ndarray]:
+    """Every pair (as ``a * n + b``, ``a < b``) of each run of ``members`` that shares a group
+    number, for runs of 2 to ``largest`` members: one numpy step per size and pair of columns."""
+    out = []
+    starts, ends = _runs(groups)
+    sizes = ends - starts
+    for size in range(2, largest + 1):
+        chosen = starts[sizes == size]
+        if not len(chosen):
+            continue
+        block = np.sort(members[chosen[:, None] + np.arange(size)], axis=1)
+        for i in range(size):
+            for j in range(i + 1, size):
+                out.append(block[:, i] * n + block[:, j])
+    return out
 
 
 def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
