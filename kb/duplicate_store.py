@@ -41,6 +41,7 @@ from .minhash import (
     hashes_of_ids,
     intersection_sizes,
     lsh_candidates,
+    lsh_pairs,
     shingle_hashes,
     signatures_of,
     term_ids,
@@ -280,15 +281,15 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     distinct = sorted(set(texts_of))
     wanted = sorted({texts_of[i] for i in fresh})
     position = {index: n for n, index in enumerate(distinct)}
-    found = lsh_candidates(signatures[distinct], bands, rows, star=True,
-                           only=None if len(wanted) == len(distinct) else [position[i] for i in wanted],
-                           all_pairs_up_to=_ALL_PAIRS_UP_TO)
-    candidates = {(distinct[a], distinct[b]) for a, b in found}
+    found = lsh_pairs(signatures[distinct], bands, rows, star=True,
+                      only=None if len(wanted) == len(distinct) else [position[i] for i in wanted],
+                      all_pairs_up_to=_ALL_PAIRS_UP_TO)
+    candidates = np.asarray(distinct, dtype=np.int64)[found]  # back to unit indexes, in order
     texts = _Texts(db, known)
     pairs = _worth_verifying(units, signatures, fresh, candidates, threshold)
     # every pair's true overlap at once (numpy), then the pairs in order, each linked or skipped
-    left = [texts.unique(units[a]) for a, _ in pairs]
-    right = [texts.unique(units[b]) for _, b in pairs]
+    left = [texts.unique(units[a]) for a in pairs[:, 0].tolist()]
+    right = [texts.unique(units[b]) for b in pairs[:, 1].tolist()]
     both = intersection_sizes(left, right)
     size_a = np.array([len(x) for x in left], dtype=np.int64)
     size_b = np.array([len(y) for y in right], dtype=np.int64)
@@ -296,9 +297,10 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
         jaccards = both / np.maximum(size_a + size_b - both, 1)
         containments = both / np.maximum(np.minimum(size_a, size_b), 1)
     copies = np.flatnonzero(is_copy(jaccards, containments, threshold))
+    pair_list = pairs.tolist()
     for n, jaccard, containment in zip(copies.tolist(), jaccards[copies].tolist(),
                                        containments[copies].tolist()):
-        a, b = pairs[n]
+        a, b = pair_list[n]
         ra, rb = find(a), find(b)
         roots = (ra, rb) if ra < rb else (rb, ra)
         if ra == rb or roots in loose:
@@ -335,25 +337,31 @@ def _similarity_bound(agree: np.ndarray, n: int) -> np.ndarray:
 
 
 def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh: set[int],
-                     candidates: set[tuple[int, int]], threshold: float) -> list[tuple[int, int]]:
-    """The candidate pairs to verify exactly, in order, after the cheap tests done for all of
-    them at once: at least one side new, not two pieces of one section, both long enough, and a
-    signature estimate that leaves the pair a chance of being a copy."""
-    if not candidates:
-        return []
-    pairs = np.array(sorted(candidates), dtype=np.int64)
-    a, b = pairs[:, 0], pairs[:, 1]
+                     candidates: np.ndarray, threshold: float, chunk: int = 100_000) -> np.ndarray:
+    """The candidate pairs (rows of two unit indexes, in order) to verify exactly, after the
+    cheap tests done for all of them at once: at least one side new, not two pieces of one
+    section, both long enough, and a signature estimate that leaves the pair a chance of being
+    a copy. Pairs are estimated a chunk at a time (each needs its two signatures side by side)."""
+    if not len(candidates):
+        return candidates
     is_fresh = np.zeros(len(units), dtype=bool)
     is_fresh[list(fresh)] = True
     section = np.array([u.section_id for u in units])
     size = np.array([u.shingle_count for u in units])
-    keep = (is_fresh[a] | is_fresh[b]) & (section[a] != section[b])
-    keep &= np.minimum(size[a], size[b]) >= MIN_SHINGLES
-    estimate = _similarity_bound((signatures[a] == signatures[b]).sum(axis=1), signatures.shape[1])
-    # containment from Jaccard and the sizes: |A n B| = J (|A| + |B|) / (1 + J)
-    contained = estimate * (size[a] + size[b]) / ((1 + estimate) * np.maximum(np.minimum(size[a], size[b]), 1))
-    keep &= (estimate >= threshold) | (contained >= CONTAINMENT_THRESHOLD)
-    return [tuple(p) for p in pairs[keep].tolist()]
+    kept = []
+    for start in range(0, len(candidates), chunk):
+        pairs = candidates[start : start + chunk]
+        a, b = pairs[:, 0], pairs[:, 1]
+        keep = (is_fresh[a] | is_fresh[b]) & (section[a] != section[b])
+        keep &= np.minimum(size[a], size[b]) >= MIN_SHINGLES
+        agree = (signatures[a] == signatures[b]).sum(axis=1)
+        estimate = _similarity_bound(agree, signatures.shape[1])
+        # containment from Jaccard and the sizes: |A n B| = J (|A| + |B|) / (1 + J)
+        smaller = np.maximum(np.minimum(size[a], size[b]), 1)
+        contained = estimate * (size[a] + size[b]) / ((1 + estimate) * smaller)
+        keep &= (estimate >= threshold) | (contained >= CONTAINMENT_THRESHOLD)
+        kept.append(pairs[keep])
+    return np.concatenate(kept)
 
 
 class _Texts:

@@ -122,7 +122,16 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
                    star: bool = False, only: Sequence[int] | None = None,
                    all_pairs_up_to: int = 2) -> set[tuple[int, int]]:
-    """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band.
+    """:func:`lsh_pairs` as a set of ``(a, b)`` tuples (for a few signatures)."""
+    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to)
+    return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
+
+
+def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
+              star: bool = False, only: Sequence[int] | None = None,
+              all_pairs_up_to: int = 2) -> np.ndarray:
+    """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band,
+    as an array of two columns, in order (an array, not Python tuples: millions of pairs fit).
 
     With ``star``, a bucket of more than ``all_pairs_up_to`` signatures gives n - 1 pairs (each
     with the bucket's first) instead of all n(n-1)/2: enough to group a text copied to many
@@ -131,7 +140,7 @@ def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
     of those indexes (an incremental update).
     """
     if len(signatures) < 2 or (only is not None and not len(only)):
-        return set()
+        return np.zeros((0, 2), dtype=np.int64)
     matrix = np.asarray(signatures, dtype=np.uint64)
     wanted = np.asarray(sorted(only), dtype=np.int64) if only is not None else None
     found: list[np.ndarray] = []
@@ -171,14 +180,17 @@ def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
             found.append(a * len(matrix) + b)
             if all_pairs_up_to > 2:  # the pairs without the first, in small buckets
                 found.extend(_pairs_in_small_buckets(b, in_group, all_pairs_up_to - 1, len(matrix)))
+            if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
+                found = [np.unique(np.concatenate(found))]
             continue
         for first, last in zip(*_runs(in_group)):  # every pair of each bucket
             bucket = [int(a[first]), *b[first:last].tolist()]
             pairs.update(_bucket_pairs(bucket, star))
-    if found:
-        flat = np.unique(np.concatenate(found))
-        pairs.update(zip((flat // len(matrix)).tolist(), (flat % len(matrix)).tolist()))
-    return pairs
+    n = len(matrix)
+    if pairs:
+        found.append(np.array([a * n + b for a, b in pairs], dtype=np.int64))
+    flat = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    return np.stack([flat // n, flat % n], axis=1)
 
 
 def _pairs_in_small_buckets(members: np.ndarray, groups: np.ndarray, largest: int,
