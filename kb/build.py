@@ -102,9 +102,10 @@ def build_index(
         if report.full:
             store.set_automerge(db, 0)  # no merging while a new index fills; optimize() at the end
         try:
-            signed = _update(db, articles_dir, files, report, workers, progress, report.full)
+            writer = _update(db, articles_dir, files, report, workers, progress, report.full)
             if report.analyzed or report.removed or report.full:
-                report.duplicates = duplicate_store.update_duplicates(db, signed=signed)
+                report.duplicates = duplicate_store.update_duplicates(
+                    db, signed=writer.signed, written=writer.written)
             store.set_meta(
                 db,
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -175,8 +176,8 @@ def _update(
     workers: int | None,
     progress: ProgressCallback | None,
     report_is_full: bool,
-) -> dict:
-    """Write the changed articles; returns their duplicate units' shingle hashes."""
+) -> store.Writer:
+    """Write the changed articles; returns the writer (what it wrote, for duplicate detection)."""
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
     changed: list[Path] = []
@@ -236,7 +237,7 @@ def _update(
         collector.write(db)
     elif weigh:
         champions.update(db, [], writer.added_weights)
-    return writer.signed
+    return writer
 
 
 def _analyze_all(

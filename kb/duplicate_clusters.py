@@ -22,16 +22,12 @@ def unit_key(section_id: int, paragraph: int | None) -> str:
     return f"{section_id}:{'' if paragraph is None else paragraph}"
 
 
-# a place whose section is gone (its article was changed or removed)
-_GONE = "not exists (select 1 from sections s where s.id = duplicate_places.section_id)"
-
-
 def affected_clusters(db: sqlite_utils.Database, ends: set[tuple[int, int | None]],
                        changed_articles: set[str]) -> set[int]:
     """Clusters with a place in a changed or removed article, or at an end of a new match."""
     found = {row[0] for row in db.execute(
-        f"select distinct cluster_id from duplicate_places where article_id in "
-        f"(select value from json_each(?)) or {_GONE}", [json.dumps(sorted(changed_articles))])}
+        "select distinct cluster_id from duplicate_places where article_id in "
+        "(select value from json_each(?))", [json.dumps(sorted(changed_articles))])}
     sections = json.dumps(sorted({section for section, _ in ends}))
     for cluster_id, section_id, paragraph in db.execute(
         "select cluster_id, section_id, paragraph from duplicate_places "
@@ -93,9 +89,11 @@ def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], l
 
 
 
-def has_gone_places(db: sqlite_utils.Database) -> bool:
-    """Whether some cluster has a place whose section is gone."""
-    return db.execute(f"select 1 from duplicate_places where {_GONE} limit 1").fetchone() is not None
+def removed_articles(db: sqlite_utils.Database) -> set[str]:
+    """Articles that clusters still have places in but the index no longer holds."""
+    return {row[0] for row in db.execute(
+        "select distinct article_id from duplicate_places "
+        "where article_id not in (select id from articles)")}
 
 
 def add_matches(db: sqlite_utils.Database, rows: list[tuple], changed_articles: set[str],
@@ -140,8 +138,8 @@ def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[st
     if not broken:
         return set()
     return {unit_key(section_id, paragraph) for section_id, paragraph in db.execute(
-        f"select section_id, paragraph from duplicate_places where cluster_id in "
-        f"(select value from json_each(?)) and article_id not in (select value from json_each(?)) "
-        f"and not ({_GONE})", [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
+        "select section_id, paragraph from duplicate_places where cluster_id in "
+        "(select value from json_each(?)) and article_id not in (select value from json_each(?))",
+        [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
 
 

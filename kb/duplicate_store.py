@@ -106,17 +106,20 @@ class StoredUnit:
 
 def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHOLD,
                       min_articles: int = BOILERPLATE_ARTICLES,
-                      signed: dict[str, np.ndarray] | None = None) -> int:
+                      signed: dict[str, np.ndarray] | None = None,
+                      written: set[str] = frozenset()) -> int:
     """Sign new units, find and verify matches among all, rewrite the result tables; returns
     the number of matches. ``signed``: units whose signatures the build already stored (made in
-    its analysis workers, see :func:`sign_sections`), with their shingle hashes."""
+    its analysis workers, see :func:`sign_sections`), with their shingle hashes; ``written``:
+    the articles the build wrote anew."""
     fresh = _sign_new_units(db)
     fresh.update(signed or {})
-    stale = duplicate_clusters.has_gone_places(db)
-    if not fresh and not stale:
+    removed = duplicate_clusters.removed_articles(db)
+    if not fresh and not removed and not written:
         return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
     units = _load_units(db)
-    changed = {u.article_id for u in units if u.key in fresh}
+    # the places of these articles are gone (a changed article's sections were written anew)
+    changed = {u.article_id for u in units if u.key in fresh} | removed | set(written)
     again = duplicate_clusters.left_behind(db, changed)
     matches = _matches(db, units, threshold, fresh, again)
     _write(db, units, matches, min_articles, changed)

@@ -305,12 +305,14 @@ class Writer:
         self.collector = collector
         self.added_weights: list[tuple[int, list[tuple[str, float]]]] = []
         self.signed: dict[str, Any] = {}  # unit -> shingle hashes, for duplicate detection
+        self.written: set[str] = set()  # the articles written
 
     def _next_id(self, table: str) -> int:
         return self.conn.execute(f"select coalesce(max(id), 0) + 1 from [{table}]").fetchone()[0]
 
     def write(self, rows: ArticleRows) -> None:
         conn = self.conn
+        self.written.add(rows.article_id)
         first = self.next_section
         self.next_section += len(rows.sections)
         ids = range(first, self.next_section)

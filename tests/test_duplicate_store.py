@@ -170,8 +170,8 @@ def _clusters(db_path) -> set[tuple[str, frozenset]]:
 def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_path):
     """Only the clusters a change touches are regrouped; the result must be what a full build
     gives: after an edit that breaks a copy, a removal that leaves boilerplate in two articles
-    (so no longer boilerplate), an added copy that joins an existing group, and the removal of
-    the article whose places every other copy was linked to."""
+    (so no longer boilerplate), an added copy that joins an existing group, the removal of the
+    article whose places every other copy was linked to, and an article left with no text."""
     import shutil
 
     folder, db_path, _ = corpus
@@ -187,6 +187,7 @@ def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_p
         lambda: write_article(work, "d.md", title="背中の熱(転載)",
                               body=f"## 転載\n\n{ORIGINAL}\n\n## ご予約\n\n{BOOKING}\n"),
         lambda: (work / "a.md").unlink(),  # the first article: its places held the groups together
+        lambda: write_article(work, "d.md", title="見出しだけ", body="## 見出し\n"),  # no text left
     ]
     seen = set()
     for n, step in enumerate(steps):
