@@ -3,10 +3,13 @@
 A build calls :func:`update_duplicates` once its articles are written. Each section and each of
 its paragraphs is a unit; its words come from the index (the section's terms and where each
 stands, so nothing is analyzed again). A unit's MinHash signature and normalized-text hash are
-kept in ``dup_signatures`` and made only for new or changed articles; candidates are then found
-over all signatures and verified with exact shingle sets, and the ``duplicates``,
-``duplicate_clusters`` and ``duplicate_places`` tables are written afresh. Sections that are
-boilerplate get ``sections.boilerplate = 1`` (search ranks them below content).
+kept in ``dup_signatures`` and made only for new or changed articles (in the build's analysis
+workers, :func:`sign_sections`). Candidates that involve a new unit are found over all
+signatures with LSH, screened by their signatures' agreement and verified on the exact shingle
+sets; matches between unchanged articles are kept. The new matches then join the
+``duplicates`` table, and only the clusters they touch are grouped again
+(kb/duplicate_clusters.py). Sections that are boilerplate get ``sections.boilerplate = 1``
+(search ranks them below content).
 """
 
 from __future__ import annotations
