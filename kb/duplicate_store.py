@@ -212,10 +212,12 @@ def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
     return ranges
 
 
-def _load_units(db: sqlite_utils.Database) -> list[StoredUnit]:
+def _load_units(db: sqlite_utils.Database, key: str | None = None) -> list[StoredUnit]:
+    """Every stored unit, in key order (or the one named ``key``)."""
     rows = db.execute(
         "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
-        "signature from dup_signatures order by unit"
+        "signature from dup_signatures " + ("where unit = ?" if key else "order by unit"),
+        [key] if key else [],
     ).fetchall()
     if not rows:
         return []
@@ -537,14 +539,8 @@ def unit_shingles(db: sqlite_utils.Database, section_id: int, paragraph: int | N
                   texts: "_Texts | None" = None) -> set[int]:
     """The shingle hashes of a stored unit (a section, or one of its paragraphs): what
     similarity is measured on. Empty for a unit that is not stored."""
-    row = db.execute(
-        "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
-        "signature from dup_signatures where unit = ?", [unit_key(section_id, paragraph)]
-    ).fetchone()
-    if row is None:
-        return set()
-    unit = StoredUnit(*row[:7], np.frombuffer(row[8], dtype=np.uint32), row[7])
-    return (texts or _Texts(db)).shingles(unit)
+    found = _load_units(db, unit_key(section_id, paragraph))
+    return (texts or _Texts(db)).shingles(found[0]) if found else set()
 
 
 def unit_overlap(db: sqlite_utils.Database, a: tuple[int, int | None],
