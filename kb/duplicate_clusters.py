@@ -2,8 +2,9 @@
 
 A cluster is the places (sections and paragraphs) that copies of one text occupy: matches that
 join groups (exact, or close: :func:`kb.duplicates.groups_places`) make one cluster of all their
-places; each looser match is a cluster of its two places. A build regroups only the clusters that
-gained a match or lost a place; the others are left as they are. A cluster in enough articles is
+places. A looser match is a pair, in no cluster (``cluster_id`` is null): on a large index most
+matches are such pairs, and a cluster of two places each would double what is written. A build
+regroups only the clusters that gained a match or lost a place; the others are left as they are. A cluster in enough articles is
 boilerplate, and its sections get ``sections.boilerplate = 1``.
 """
 
@@ -39,9 +40,8 @@ def affected_clusters(db: sqlite_utils.Database, ends: set[tuple[int, int | None
 
 
 def _group(stored: list[tuple]) -> list[tuple[list[tuple], list[tuple]]]:
-    """Matches grouped by the places they link: (places, matches) of each group, in order.
-    Matches that join groups (:func:`groups_places`) make them; each looser one is a group of
-    its own two places."""
+    """Matches that join groups (:func:`groups_places`), grouped by the places they link:
+    (places, matches) of each group, in order."""
     number: dict[tuple, int] = {}  # place -> a small int, so the union-find runs on a list
     ends = []
     for row in stored:
@@ -49,15 +49,13 @@ def _group(stored: list[tuple]) -> list[tuple[list[tuple], list[tuple]]]:
         b = number.setdefault((row[6], row[7], row[8]), len(number))
         ends.append((a, b))
     linked: UnionFind[int] = UnionFind()
-    joins = [groups_places(row[1], row[2]) for row in stored]
-    for (a, b), join in zip(ends, joins):
-        if join:
-            linked.union(a, b)
+    for a, b in ends:
+        linked.union(a, b)
     place_of = list(number)
-    members: dict[tuple, set[int]] = {}
-    links: dict[tuple, list] = {}
-    for row, (a, b), join in zip(stored, ends, joins):
-        group = ("group", linked.find(a)) if join else ("pair", row[0])
+    members: dict[int, set[int]] = {}
+    links: dict[int, list] = {}
+    for row, (a, b) in zip(stored, ends):
+        group = linked.find(a)
         members.setdefault(group, set()).update((a, b))
         links.setdefault(group, []).append(row)
     return sorted((([place_of[i] for i in sorted(places)], links[group])
@@ -101,11 +99,13 @@ def add_matches(db: sqlite_utils.Database, rows: list[tuple], changed_articles: 
     """Add new matches, given as ``(kind, similarity, containment, a_article_id, a_section_id,
     a_paragraph, b_article_id, b_section_id, b_paragraph, shared)``, then group into clusters
     again only what changed: the clusters that gained a match or lost a place (an article
-    changed or removed)."""
+    changed or removed). Loose matches go in as pairs, in no cluster."""
     conn = db.conn
     next_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicates").fetchone()[0]
     new = [(next_id + n, *row[:2], *row[3:]) for n, row in enumerate(rows)]  # as stored, below
-    ends = {(row[4], row[5]) for row in rows} | {(row[7], row[8]) for row in rows}
+    joins = [groups_places(row[0], row[1]) for row in rows]
+    ends = ({(row[4], row[5]) for row, join in zip(rows, joins) if join}
+            | {(row[7], row[8]) for row, join in zip(rows, joins) if join})
     affected = json.dumps(sorted(affected_clusters(db, ends, changed_articles)))
     conn.execute("update sections set boilerplate = 0 where id in (select section_id from "
                  "duplicate_places where cluster_id in (select value from json_each(?)))", [affected])
@@ -113,17 +113,18 @@ def add_matches(db: sqlite_utils.Database, rows: list[tuple], changed_articles: 
         conn.execute(f"delete from {table} where {key} in (select value from json_each(?))", [affected])
     stored = conn.execute(
         "select id, kind, similarity, a_article_id, a_section_id, a_paragraph, b_article_id, "
-        "b_section_id, b_paragraph, shared from duplicates where cluster_id is null or "
-        "cluster_id in (select value from json_each(?)) order by id", [affected]
+        "b_section_id, b_paragraph, shared from duplicates "
+        "where cluster_id in (select value from json_each(?)) order by id", [affected]
     ).fetchall()
     first_id = conn.execute("select coalesce(max(id), 0) + 1 from duplicate_clusters").fetchone()[0]
-    cluster_of = _write_clusters(db, _group(stored + new), first_id, min_articles)
+    grouping = stored + [row for row, join in zip(new, joins) if join]
+    cluster_of = _write_clusters(db, _group(grouping), first_id, min_articles)
     # new matches go in with their cluster (no update of each row afterwards)
     conn.executemany(
         "insert into duplicates (id, kind, similarity, containment, a_article_id, a_section_id, "
         "a_paragraph, b_article_id, b_section_id, b_paragraph, shared, cluster_id) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*stored_row[:3], row[2], *stored_row[3:], cluster_of[stored_row[0]])
+        [(*stored_row[:3], row[2], *stored_row[3:], cluster_of.get(stored_row[0]))
          for stored_row, row in zip(new, rows)],
     )
     conn.executemany("update duplicates set cluster_id = ? where id = ?",
@@ -133,7 +134,9 @@ def add_matches(db: sqlite_utils.Database, rows: list[tuple], changed_articles: 
 def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[str]:
     """Units that stay in a cluster which loses places (their article changed or went): they
     are compared again, since the links that held them together may have gone with those
-    places (each copy is linked to one other, not to all)."""
+    places (each copy is linked to one other, not to all). This also restores a loose match
+    that stood for others: one is kept between two groups, and if its end in a group goes, the
+    group's other members, compared again, find the text at its other end."""
     broken = affected_clusters(db, set(), changed_articles)
     if not broken:
         return set()
@@ -141,5 +144,3 @@ def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[st
         "select section_id, paragraph from duplicate_places where cluster_id in "
         "(select value from json_each(?)) and article_id not in (select value from json_each(?))",
         [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
-
-

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import sqlite_utils
@@ -42,13 +42,13 @@ from .duplicates import (
 from .minhash import (
     MinHasher,
     hashes_of_ids,
-    intersection_sizes,
     lsh_candidates,
     lsh_pairs,
     shingle_hashes,
     signatures_of,
     term_ids,
 )
+from .shingle_sets import ShingleSets
 from .unionfind import UnionFind
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -159,23 +159,27 @@ def sign_sections(sections: Iterable[tuple[Any, str, str, bytes | None]]) -> Sig
                 unit_ids = ids[first:last]
             else:
                 unit_ids = ids[:0]
-            items = hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False)
-            sets.append(items)
-            rows.append((owner, paragraph, start, end, text_hash(text[start:end]),
-                         len(np.unique(items))))  # distinct shingles: the set's size
+            sets.append(hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False))
+            rows.append((owner, paragraph, start, end, text_hash(text[start:end])))
+    sizes = ShingleSets(sets).sizes().tolist()  # distinct shingles: each set's size
+    rows = [(*row, size) for row, size in zip(rows, sizes)]
     return SignedUnits(rows, sets, signatures_of(_HASHER, sets))  # numpy signs all at once
 
 
-def store_signatures(db: sqlite_utils.Database, article_id: str, signed: SignedUnits,
+def store_signatures(db: sqlite_utils.Database, article_id: str | None, signed: SignedUnits,
                      section_ids: Sequence[int] | None = None) -> dict[str, np.ndarray]:
-    """Write signed units (owners are section ids, or indexes into ``section_ids``); returns
-    each unit's shingle hashes by its key."""
+    """Write signed units (owners are section ids, or indexes into ``section_ids``, or with no
+    ``article_id`` ``(article id, section id)`` pairs); returns each unit's shingle hashes by
+    its key."""
     out, values = {}, []
     for row, items, signature in zip(signed.rows, signed.shingles, signed.signatures):
         owner, paragraph, *rest = row
-        section_id = owner if section_ids is None else section_ids[owner]
+        if article_id is None:
+            article, section_id = owner
+        else:
+            article, section_id = article_id, owner if section_ids is None else section_ids[owner]
         key = unit_key(section_id, paragraph)
-        values.append((key, article_id, section_id, paragraph, *rest, signature.tobytes()))
+        values.append((key, article, section_id, paragraph, *rest, signature.tobytes()))
         out[key] = items
     db.conn.executemany(
         "insert or replace into dup_signatures values (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
@@ -193,9 +197,13 @@ def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
            order by s.article_id, s.id"""
     ).fetchall()
     out: dict[str, np.ndarray] = {}
-    for article_id, group in groupby(rows, key=lambda r: r[0]):
-        out.update(store_signatures(db, article_id, sign_sections(r[1:] for r in group)))
+    for start in range(0, len(rows), _SIGN_BATCH):  # many sections to a numpy call
+        batch = rows[start : start + _SIGN_BATCH]
+        out.update(store_signatures(db, None, sign_sections(((a, s), *rest) for a, s, *rest in batch)))
     return out
+
+
+_SIGN_BATCH = 2000  # sections signed together
 
 
 def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
@@ -296,35 +304,84 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     texts = _Texts(db, known)
     pairs = _worth_verifying(units, signatures, fresh, candidates, threshold)
     # every pair's true overlap at once (numpy), then the pairs in order, each linked or skipped
-    left = [texts.unique(units[a]) for a in pairs[:, 0].tolist()]
-    right = [texts.unique(units[b]) for b in pairs[:, 1].tolist()]
-    both = intersection_sizes(left, right)
-    size_a = np.array([len(x) for x in left], dtype=np.int64)
-    size_b = np.array([len(y) for y in right], dtype=np.int64)
+    involved = np.unique(pairs)
+    sets = ShingleSets(texts.positions([units[i] for i in involved.tolist()]))
+    local = np.zeros(len(units), dtype=np.int64)
+    local[involved] = np.arange(len(involved))
+    left, right = local[pairs[:, 0]], local[pairs[:, 1]]
+    both = sets.intersection_sizes(left, right)
+    size_a, size_b = sets.sizes()[left], sets.sizes()[right]
     with np.errstate(divide="ignore", invalid="ignore"):
         jaccards = both / np.maximum(size_a + size_b - both, 1)
         containments = both / np.maximum(np.minimum(size_a, size_b), 1)
     copies = np.flatnonzero(is_copy(jaccards, containments, threshold))
+    # the closest first: a close match joins groups whatever looser one came before, and the
+    # one looser match kept between two groups is the best of them
+    copies = copies[np.lexsort((-containments[copies], -jaccards[copies]))]
     pair_list = pairs.tolist()
+    near: list[int] = []  # the pairs kept, by number
     for n, jaccard, containment in zip(copies.tolist(), jaccards[copies].tolist(),
                                        containments[copies].tolist()):
         a, b = pair_list[n]
         ra, rb = find(a), find(b)
         roots = (ra, rb) if ra < rb else (rb, ra)
-        if ra == rb or roots in loose:
-            continue
         similarity = round(jaccard, 4)
+        if ra == rb or (roots in loose and not groups_places("near", similarity)):
+            continue
         if groups_places("near", similarity):
             link(a, b)
         else:
             loose.add(roots)
         matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
+        near.append(n)
     texts.read(units[i].section_id for m in matches for i in (m.a, m.b))
     whole = texts.texts(units[m.a] for m in matches if m.kind == "exact")
     for match in matches:
-        ua, ub = units[match.a], units[match.b]
-        match.shared = whole[ua.key] if match.kind == "exact" else texts.shared(ua, ub)
+        if match.kind == "exact":
+            match.shared = whole[units[match.a].key]
+    kept = np.asarray(near, dtype=np.int64)
+    passages = _shared_passages(texts, sets, [units[i] for i in pairs[kept, 0].tolist()],
+                                left[kept], right[kept])
+    for match, shared in zip((m for m in matches if m.kind == "near"), passages):
+        match.shared = shared
     return matches
+
+
+def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
+                     a: np.ndarray, b: np.ndarray) -> list[str]:
+    """For each pair (``firsts[i]``, set number ``a[i]``; the other side set number ``b[i]``)
+    the passages of the first that the other repeats: the runs of words whose shingles both
+    hold, joined with an ellipsis (the whole text when no word places are stored). All pairs'
+    common shingles are found at once; only the text is cut pair by pair."""
+    spans = [texts.word_spans(u) for u in firsts]
+    words = np.array([len(s[0]) for s in spans], dtype=np.int64)
+    whole = (words == 0) | (sets.lengths()[a] != np.maximum(words - SHINGLE_SIZE + 1, 1))
+    word_offsets = np.r_[0, np.cumsum(words)]
+    starts = np.concatenate([s[0] for s in spans]) if len(spans) else np.zeros(0, np.int64)
+    ends = np.concatenate([s[1] for s in spans]) if len(spans) else np.zeros(0, np.int64)
+    pair, place = sets.common_positions(a, b)
+    keep = ~whole[pair]
+    pair, place = pair[keep], place[keep]
+    # shingle i covers words i .. i + width - 1; a passage breaks where one does not reach (or
+    # touch) the next, or where the pair changes
+    width = np.minimum(SHINGLE_SIZE, words)
+    first_word = word_offsets[pair] + place
+    begins, finishes = starts[first_word], ends[first_word + width[pair] - 1]
+    opens = np.ones(len(pair), dtype=bool)
+    opens[1:] = (pair[1:] != pair[:-1]) | (begins[1:] > finishes[:-1] + 1)
+    heads = np.flatnonzero(opens)
+    tails = np.append(heads[1:], len(pair))[: len(heads)] - 1
+    pieces: list[list[str]] = [[] for _ in firsts]
+    for n, begin, end in zip(pair[heads].tolist(), begins[heads].tolist(), finishes[tails].tolist()):
+        pieces[n].append(texts.section(firsts[n].section_id)[0][begin:end].strip())
+    out = []
+    for n, unit in enumerate(firsts):
+        if whole[n]:
+            text = texts.section(unit.section_id)[0]
+            out.append(text[unit.start : unit.end].strip())
+        else:
+            out.append(" … ".join(pieces[n]))
+    return out
 
 
 # LSH buckets up to this size give all their pairs, bigger ones a star (each member with the
@@ -380,7 +437,6 @@ class _Texts:
         self.db = db
         self.known = known or {}  # unit -> shingle hashes already computed, one per position
         self.cache: dict[int, tuple[str, str, np.ndarray, np.ndarray]] = {}
-        self.arrays: dict[str, np.ndarray] = {}  # unit -> its distinct shingle hashes, sorted
 
     def read(self, section_ids: Iterable[int]) -> None:
         """Read many sections in one query (those not read yet)."""
@@ -397,16 +453,24 @@ class _Texts:
             self.read([section_id])
         return self.cache.get(section_id) or ("", "", *span_bounds(None))
 
-    def terms(self, unit: StoredUnit) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """A unit's terms and where each starts and ends in its section's text."""
-        _, body, starts, ends = self.section(unit.section_id)
+    def word_spans(self, unit: StoredUnit) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of a unit's words starts and ends in its section's text."""
+        _, _, starts, ends = self.section(unit.section_id)
+        if unit.paragraph is None:
+            return starts, ends
+        first, last = np.searchsorted(starts, [unit.start, unit.end])
+        return starts[first:last], ends[first:last]
+
+    def terms(self, unit: StoredUnit) -> list[str]:
+        """A unit's index terms."""
+        _, body, starts, _ = self.section(unit.section_id)
         terms = body.split()
         if unit.paragraph is None:
-            return terms, starts, ends
+            return terms
         if len(starts) != len(terms):
-            return [], starts[:0], ends[:0]
+            return []
         first, last = np.searchsorted(starts, [unit.start, unit.end])
-        return terms[first:last], starts[first:last], ends[first:last]
+        return terms[first:last]
 
     def texts(self, units: Iterable[StoredUnit]) -> dict[str, str]:
         """Many units' texts by key, their sections read in one query."""
@@ -414,48 +478,17 @@ class _Texts:
         self.read(u.section_id for u in units)
         return {u.key: self.section(u.section_id)[0][u.start : u.end].strip() for u in units}
 
-    def unique(self, unit: StoredUnit) -> np.ndarray:
-        """A unit's distinct shingle hashes, sorted."""
-        found = self.arrays.get(unit.key)
-        if found is None:
-            hashes = self.known.get(unit.key)
-            found = self.arrays[unit.key] = (
-                np.unique(hashes) if hashes is not None
-                else shingle_hashes(self.terms(unit)[0], SHINGLE_SIZE))
-        return found
+    def positions(self, units: Sequence[StoredUnit]) -> list[np.ndarray]:
+        """Each unit's shingle hashes, one per position (as signed; from the index terms for a
+        unit not signed in this build, their sections read in one query)."""
+        self.read(u.section_id for u in units if u.key not in self.known)
+        return [self.known[u.key] if u.key in self.known
+                else hashes_of_ids(term_ids(self.terms(u)), SHINGLE_SIZE, unique=False)
+                for u in units]
 
     def shingles(self, unit: StoredUnit) -> set[int]:
-        return set(self.unique(unit).tolist())
-
-    def shared(self, a: StoredUnit, b: StoredUnit) -> str:
-        """The passages of ``a`` that ``b`` repeats: the runs of words whose shingles both hold,
-        joined with an ellipsis (the whole of ``a`` when no word places are stored)."""
-        text, _, starts, ends = self.section(a.section_id)
-        if a.paragraph is not None:
-            first, last = np.searchsorted(starts, [a.start, a.end])
-            starts, ends = starts[first:last], ends[first:last]
-        hashes = self.known.get(a.key)  # one per position, as signed (no need for the words)
-        if hashes is None:
-            terms = self.terms(a)[0]
-            hashes = hashes_of_ids(term_ids(terms), SHINGLE_SIZE, unique=False)
-        if not len(starts) or len(hashes) != max(len(starts) - SHINGLE_SIZE + 1, 1):
-            return text[a.start : a.end].strip()  # no word places stored: the whole text
-        theirs = self.unique(b)
-        if not len(theirs):
-            return ""
-        places = np.minimum(np.searchsorted(theirs, hashes), len(theirs) - 1)
-        common = np.flatnonzero(theirs[places] == hashes)
-        if not len(common):
-            return ""
-        # shingle i covers words i .. i + width - 1; passages break where one does not reach
-        # (or touch) the next: starts and ends only grow, so a comparison with the previous does
-        width = min(SHINGLE_SIZE, len(starts))
-        begins, finishes = starts[common], ends[common + width - 1]
-        breaks = np.flatnonzero(begins[1:] > finishes[:-1] + 1) + 1
-        firsts = [0, *breaks.tolist()]
-        lasts = [b - 1 for b in firsts[1:]] + [len(common) - 1]
-        pieces = zip(begins[firsts].tolist(), finishes[lasts].tolist())
-        return " … ".join(text[begin:end].strip() for begin, end in pieces)
+        """A unit's distinct shingle hashes."""
+        return set(self.positions([unit])[0].tolist())
 
 
 def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
@@ -536,7 +569,7 @@ def _side(db: sqlite_utils.Database, article_id: str, section_id: int, paragraph
 
 
 def unit_shingles(db: sqlite_utils.Database, section_id: int, paragraph: int | None = None,
-                  texts: "_Texts | None" = None) -> set[int]:
+                  texts: _Texts | None = None) -> set[int]:
     """The shingle hashes of a stored unit (a section, or one of its paragraphs): what
     similarity is measured on. Empty for a unit that is not stored."""
     found = _load_units(db, unit_key(section_id, paragraph))

@@ -13,9 +13,8 @@ which is what makes 100,000 sections take seconds rather than minutes in Python.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -100,7 +99,7 @@ class MinHasher:
         return self.permute(hashes).min(axis=0)
 
 
-def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
+def signatures_of(hasher: MinHasher, sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
     """The signatures of many shingle-hash sets at once (one row each, uint32), computed a chunk
     of shingles at a time with ``np.minimum.reduceat`` instead of one numpy call per set."""
     out = np.full((len(sets), hasher.permutations), 0xFFFFFFFF, dtype=np.uint64)
@@ -121,89 +120,97 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
                    star: bool = False, only: Sequence[int] | None = None,
-                   all_pairs_up_to: int = 2) -> set[tuple[int, int]]:
+                   all_pairs_up_to: int = 2, split: int = 0) -> set[tuple[int, int]]:
     """:func:`lsh_pairs` as a set of ``(a, b)`` tuples (for a few signatures)."""
-    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to)
+    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to, split)
     return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
+
+
+# Odd 64-bit multipliers that mix a band's rows into one key, and a key with another band's.
+_ROW_MIX = np.uint64(0x100000001B3)
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band and signature (a ``bands`` x signatures array), mixed from the
+    band's rows: signatures that agree on a band share its key."""
+    keys = np.zeros((bands, len(matrix)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            for column in range(band * rows, band * rows + rows):
+                keys[band] = keys[band] * _ROW_MIX + matrix[:, column].astype(np.uint64)
+    return keys
 
 
 def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
               star: bool = False, only: Sequence[int] | None = None,
-              all_pairs_up_to: int = 2) -> np.ndarray:
+              all_pairs_up_to: int = 2, split: int = 0) -> np.ndarray:
     """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band,
     as an array of two columns, in order (an array, not Python tuples: millions of pairs fit).
 
     With ``star``, a bucket of more than ``all_pairs_up_to`` signatures gives n - 1 pairs (each
     with the bucket's first) instead of all n(n-1)/2: enough to group a text copied to many
     places, in linear time; a smaller bucket still gives all its pairs (its members need not be
-    alike enough to be grouped through the first). With ``only``, just the buckets that hold one
-    of those indexes (an incremental update).
+    alike enough to be grouped through the first). A big bucket may also hold texts that merely
+    share a common sentence, among them a pair of real copies that the star misses: with
+    ``split``, the members of a big bucket are bucketed again by the next band too (up to
+    ``split`` times), and the smaller buckets this gives yield their pairs the same way. With
+    ``only``, just the buckets that hold one of those indexes (an incremental update).
+
+    Two bands' rows mixed into one 64-bit key may collide; that only adds a candidate, and
+    candidates are verified.
     """
     if len(signatures) < 2 or (only is not None and not len(only)):
         return np.zeros((0, 2), dtype=np.int64)
     matrix = np.asarray(signatures, dtype=np.uint64)
+    n = len(matrix)
+    keys = band_keys(matrix, bands, rows)
     wanted = np.asarray(sorted(only), dtype=np.int64) if only is not None else None
     found: list[np.ndarray] = []
-    pairs: set[tuple[int, int]] = set()
     for band in range(bands):
-        columns = matrix[:, band * rows : band * rows + rows]
-        # one 64-bit key per signature and band, mixed from its rows; equal keys sort together
-        with np.errstate(over="ignore"):
-            keys = np.zeros(len(matrix), dtype=np.uint64)
-            for column in range(rows):
-                keys = keys * np.uint64(0x100000001B3) + columns[:, column]
-        if wanted is not None:  # keep the signatures whose key one of ``only`` shares
-            chosen = np.flatnonzero(np.isin(keys, keys[wanted]))
-            order = chosen[np.argsort(keys[chosen], kind="stable")]
-        else:
-            order = np.argsort(keys, kind="stable")  # stable: a bucket lists indexes in order
-        sorted_keys = keys[order]
-        opens = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-        group = np.cumsum(opens) - 1
-        heads = order[np.flatnonzero(opens)][group]  # each position's bucket's first index
-        later = ~opens
-        a, b, in_group = heads[later], order[later], group[later]
-        # a key collision (different rows, same key) is rare: its buckets are sorted out by rows
-        agree = (columns[a] == columns[b]).all(axis=1)
-        mixed = set(in_group[~agree].tolist())
-        if mixed:
-            keep = ~np.isin(in_group, list(mixed))
-            a, b, in_group = a[keep], b[keep], in_group[keep]
-            for g in mixed:
-                members = order[group == g].tolist()
-                buckets: dict[bytes, list[int]] = defaultdict(list)
-                for m in members:
-                    buckets[columns[m].tobytes()].append(m)
-                for bucket in buckets.values():
-                    pairs.update(_bucket_pairs(sorted(bucket), star))
-        if star:
-            found.append(a * len(matrix) + b)
-            if all_pairs_up_to > 2:  # the pairs without the first, in small buckets
-                found.extend(_pairs_in_small_buckets(b, in_group, all_pairs_up_to - 1, len(matrix)))
-            if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
-                found = [np.unique(np.concatenate(found))]
-            continue
-        for first, last in zip(*_runs(in_group)):  # every pair of each bucket
-            bucket = [int(a[first]), *b[first:last].tolist()]
-            pairs.update(_bucket_pairs(bucket, star))
-    n = len(matrix)
-    if pairs:
-        found.append(np.array([a * n + b for a, b in pairs], dtype=np.int64))
+        key = keys[band]
+        members = (np.flatnonzero(np.isin(key, key[wanted])) if wanted is not None
+                   else np.arange(n))  # with ``only``: the signatures sharing a key with one of them
+        limit = all_pairs_up_to if star else n
+        found.extend(_bucket_pairs(members, key[members], keys, band, limit, split, n))
+        if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
+            found = [np.unique(np.concatenate(found))]
     flat = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([flat // n, flat % n], axis=1)
 
 
-def _pairs_in_small_buckets(members: np.ndarray, groups: np.ndarray, largest: int,
-                            n: int) -> list[np.ndarray]:
-    """Every pair (as ``a * n + b``, ``a < b``) of each run of ``members`` that shares a group
-    number, for runs of 2 to ``largest`` members: one numpy step per size and pair of columns."""
-    out = []
-    starts, ends = _runs(groups)
+def _bucket_pairs(members: np.ndarray, member_keys: np.ndarray, keys: np.ndarray, band: int,
+                  limit: int, split: int, n: int) -> list[np.ndarray]:
+    """The pairs (as ``a * n + b``, ``a < b``) of the buckets ``member_keys`` make: all pairs of
+    a bucket of up to ``limit`` members, a star for a bigger one, whose members are then
+    bucketed again by the next band (``split`` more times)."""
+    order = np.argsort(member_keys, kind="stable")  # stable: a bucket lists indexes in order
+    members, member_keys = members[order], member_keys[order]
+    starts, ends = _runs(member_keys)
     sizes = ends - starts
-    for size in range(2, largest + 1):
+    out = _pairs_in_small_buckets(members, starts[(sizes > 1) & (sizes <= limit)],
+                                  sizes[(sizes > 1) & (sizes <= limit)], n)
+    big = sizes > limit
+    if big.any():
+        heads = np.repeat(members[starts[big]], sizes[big] - 1)
+        rest = np.concatenate([np.arange(s + 1, e) for s, e in zip(starts[big], ends[big])])
+        out.append(heads * n + members[rest])
+        if split > 0:
+            inside = np.concatenate([np.arange(s, e) for s, e in zip(starts[big], ends[big])])
+            following = (band + 1) % len(keys)
+            with np.errstate(over="ignore"):
+                deeper = member_keys[inside] * _BAND_MIX + keys[following][members[inside]]
+            out += _bucket_pairs(members[inside], deeper, keys, following, limit, split - 1, n)
+    return out
+
+
+def _pairs_in_small_buckets(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+                            n: int) -> list[np.ndarray]:
+    """Every pair (as ``a * n + b``, ``a < b``) of each bucket, given as runs of ``members``
+    (their starts and sizes): one numpy step per bucket size and pair of columns."""
+    out = []
+    for size in np.unique(sizes).tolist():
         chosen = starts[sizes == size]
-        if not len(chosen):
-            continue
         block = np.sort(members[chosen[:, None] + np.arange(size)], axis=1)
         for i in range(size):
             for j in range(i + 1, size):
@@ -217,12 +224,6 @@ def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
     return starts, np.r_[starts[1:], len(values)]
-
-
-def _bucket_pairs(bucket: list[int], star: bool) -> list[tuple[int, int]]:
-    if star:
-        return [(bucket[0], b) for b in bucket[1:]]
-    return [(a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :]]
 
 
 def intersection_sizes(left: Sequence[np.ndarray], right: Sequence[np.ndarray],

@@ -23,7 +23,7 @@ from .model import Article
 from .paths import file_fingerprint
 from .roles import roles_fingerprint
 
-SCHEMA_VERSION = "13"
+SCHEMA_VERSION = "14"
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")

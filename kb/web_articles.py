@@ -89,7 +89,8 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
     if article_id:
         found = conn.execute("select title from articles where id = ?", [article_id]).fetchone()
         title = found[0] if found else None
-    pair_where = ["c.kind != 'boilerplate'", "c.places <= 2"]
+    # a pair: a loose match (in no cluster) or a cluster of two places that is not boilerplate
+    pair_where = ["(c.id is null or (c.kind != 'boilerplate' and c.places <= 2))"]
     group_where = ["(c.kind = 'boilerplate' or c.places > 2)"]
     params: dict[str, Any] = {"article": article_id, "kind": kind,
                               "limit": DUPLICATES_PAGE, "offset": (page - 1) * DUPLICATES_PAGE}
@@ -100,7 +101,7 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
     if kind:
         pair_where.append("d.kind = :kind")
         group_where.append("c.kind = :kind")
-    pairs_from = ("from duplicates d join duplicate_clusters c on c.id = d.cluster_id "
+    pairs_from = ("from duplicates d left join duplicate_clusters c on c.id = d.cluster_id "
                   f"where {' and '.join(pair_where)}")
     total = conn.execute(f"select count(*) {pairs_from}", params).fetchone()[0]
     rows = conn.execute(

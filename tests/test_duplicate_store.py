@@ -149,8 +149,9 @@ def test_kb_check_names_a_bad_draft_or_index_with_status_2(runner, corpus, tmp_p
 
 
 def _clusters(db_path) -> set[tuple[str, frozenset]]:
-    """Each cluster as its kind and its places named by article, section position and paragraph
-    (section ids differ between builds)."""
+    """Each cluster as its kind and its places, and each loose pair (in no cluster) as its two
+    places, named by article, section position and paragraph (section ids differ between
+    builds)."""
     db = open_db(db_path)
     try:
         groups: dict[int, set] = {}
@@ -162,7 +163,12 @@ def _clusters(db_path) -> set[tuple[str, frozenset]]:
             groups.setdefault(cluster_id, set()).add((article_id, position, paragraph))
         flags = db.execute("select article_id, position from sections where boilerplate").fetchall()
         assert set(kinds) == set(groups)
-        return {(kinds[c], frozenset(g)) for c, g in groups.items()} | {("flag", frozenset(flags))}
+        pairs = {("pair", frozenset(((a, pa, ppa), (b, pb, ppb)))) for a, pa, ppa, b, pb, ppb in db.execute(
+            "select d.a_article_id, sa.position, d.a_paragraph, d.b_article_id, sb.position, "
+            "d.b_paragraph from duplicates d join sections sa on sa.id = d.a_section_id "
+            "join sections sb on sb.id = d.b_section_id where d.cluster_id is null")}
+        return ({(kinds[c], frozenset(g)) for c, g in groups.items()} | {("flag", frozenset(flags))}
+                | pairs)
     finally:
         db.close()
 
@@ -170,8 +176,9 @@ def _clusters(db_path) -> set[tuple[str, frozenset]]:
 def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_path):
     """Only the clusters a change touches are regrouped; the result must be what a full build
     gives: after an edit that breaks a copy, a removal that leaves boilerplate in two articles
-    (so no longer boilerplate), an added copy that joins an existing group, the removal of the
-    article whose places every other copy was linked to, and an article left with no text."""
+    (so no longer boilerplate), an added copy that joins an existing group, a partial copy (a
+    loose pair with that group), the removal of the article whose places every other copy and
+    the partial copy were linked to, and an article left with no text."""
     import shutil
 
     folder, db_path, _ = corpus
@@ -186,6 +193,9 @@ def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_p
         lambda: (work / "c.md").unlink(),
         lambda: write_article(work, "d.md", title="背中の熱(転載)",
                               body=f"## 転載\n\n{ORIGINAL}\n\n## ご予約\n\n{BOOKING}\n"),
+        # a partial copy: a loose match (a pair of its own) with the group of a and d
+        lambda: write_article(work, "e.md", title="背中の熱(抜粋)", body=(
+            "## 抜粋\n\n" + "".join(ORIGINAL.split("。")[:3]) + "。膝の痛みには別の理由もあります。\n")),
         lambda: (work / "a.md").unlink(),  # the first article: its places held the groups together
         lambda: write_article(work, "d.md", title="見出しだけ", body="## 見出し\n"),  # no text left
     ]
@@ -199,6 +209,8 @@ def test_incremental_clusters_equal_a_full_build_after_each_change(corpus, tmp_p
         assert got == _clusters(full)
         seen.add(frozenset(got))
     assert len(seen) == len(steps)  # each step changed the clusters
+    kinds = {entry[0] for state in seen for entry in state}
+    assert {"pair", "boilerplate"} <= kinds  # loose pairs and clusters were both compared
 
 
 def test_articles_written_independently_on_one_topic_are_never_paired(tmp_path):
