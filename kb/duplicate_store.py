@@ -14,9 +14,13 @@ sets; matches between unchanged articles are kept. The new matches then join the
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +53,7 @@ from .minhash import (
     term_ids,
 )
 from .shingle_sets import ShingleSets
+from .arrays import sorted_unique
 from .unionfind import UnionFind
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -76,8 +81,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
                       ("a_section_id", "sections", "id"), ("b_section_id", "sections", "id"),
                       ("cluster_id", "duplicate_clusters", "id")],
     )
-    db["duplicates"].create_index(["a_article_id"])
-    db["duplicates"].create_index(["b_article_id"])
+    duplicate_clusters.create_match_indexes(db)
     db["duplicate_places"].create(
         {"cluster_id": int, "article_id": str, "section_id": int, "paragraph": int},
         foreign_keys=[("cluster_id", "duplicate_clusters", "id"), ("article_id", "articles", "id"),
@@ -115,18 +119,33 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
     the number of matches. ``signed``: units whose signatures the build already stored (made in
     its analysis workers, see :func:`sign_sections`), with their shingle hashes; ``written``:
     the articles the build wrote anew."""
-    fresh = _sign_new_units(db)
-    fresh.update(signed or {})
-    removed = duplicate_clusters.removed_articles(db)
-    if not fresh and not removed and not written:
-        return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
-    units = _load_units(db)
-    # the places of these articles are gone (a changed article's sections were written anew)
-    changed = {u.article_id for u in units if u.key in fresh} | removed | set(written)
-    again = duplicate_clusters.left_behind(db, changed)
-    matches = _matches(db, units, threshold, fresh, again)
-    _write(db, units, matches, min_articles, changed)
-    return db.execute("select count(*) from duplicates").fetchone()[0]
+    with _collector_paused():
+        fresh = _sign_new_units(db)
+        fresh.update(signed or {})
+        removed = duplicate_clusters.removed_articles(db)
+        if not fresh and not removed and not written:
+            return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
+        units = _load_units(db)
+        # the places of these articles are gone (a changed article's sections were written anew)
+        changed = {u.article_id for u in units if u.key in fresh} | removed | set(written)
+        again = duplicate_clusters.left_behind(db, changed)
+        matches = _matches(db, units, threshold, fresh, again)
+        _write(db, units, matches, min_articles, changed)
+        return db.execute("select count(*) from duplicates").fetchone()[0]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while: it walks every live object each time enough
+    new ones are made, and this step makes hundreds of thousands (units, rows, arrays) without
+    cycles to collect; on the 100,000-section benchmark the walks took a sixth of the time."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass
@@ -151,15 +170,19 @@ def sign_sections(sections: Iterable[tuple[Any, str, str, bytes | None]]) -> Sig
         terms = (body or "").split()
         ids = term_ids(terms)
         starts = span_bounds(blob)[0]
-        for paragraph, start, end in _unit_ranges(text):
+        whole = hashes_of_ids(ids, SHINGLE_SIZE, unique=False)
+        ranges = _unit_ranges(text)
+        # each paragraph's words, found for all paragraphs at once
+        bounds = (np.searchsorted(starts, [b for _, start, end in ranges[1:] for b in (start, end)])
+                  .reshape(-1, 2).tolist() if len(starts) == len(terms) else [(0, 0)] * (len(ranges) - 1))
+        for (paragraph, start, end), (first, last) in zip(ranges, [(0, len(ids)), *bounds]):
             if paragraph is None:
-                unit_ids = ids
-            elif len(starts) == len(terms):
-                first, last = np.searchsorted(starts, [start, end])
-                unit_ids = ids[first:last]
+                items = whole
+            elif last - first >= SHINGLE_SIZE:  # a paragraph's shingles are the section's
+                items = whole[first : last - SHINGLE_SIZE + 1]
             else:
-                unit_ids = ids[:0]
-            sets.append(hashes_of_ids(unit_ids, SHINGLE_SIZE, unique=False))
+                items = hashes_of_ids(ids[first:last], SHINGLE_SIZE, unique=False)
+            sets.append(items)
             rows.append((owner, paragraph, start, end, text_hash(text[start:end])))
     sizes = ShingleSets(sets).sizes().tolist()  # distinct shingles: each set's size
     rows = [(*row, size) for row, size in zip(rows, sizes)]
@@ -197,13 +220,51 @@ def _sign_new_units(db: sqlite_utils.Database) -> dict[str, np.ndarray]:
            order by s.article_id, s.id"""
     ).fetchall()
     out: dict[str, np.ndarray] = {}
-    for start in range(0, len(rows), _SIGN_BATCH):  # many sections to a numpy call
-        batch = rows[start : start + _SIGN_BATCH]
-        out.update(store_signatures(db, None, sign_sections(((a, s), *rest) for a, s, *rest in batch)))
+    for signed in _signed_batches(rows):
+        out.update(store_signatures(db, None, signed))
     return out
 
 
-_SIGN_BATCH = 2000  # sections signed together
+_SIGN_BATCH = 2000  # sections signed together (many to a numpy call)
+_PENDING: list[list[tuple]] = []  # the batches a forked signing process reads (not pickled)
+
+
+def _signed_batches(rows: list[tuple]) -> Iterator[SignedUnits]:
+    """The sections ``(article id, section id, text, terms, spans)`` signed a batch at a time,
+    in order; with many, in a process per core (forked: each reads its batches from the
+    parent's memory, and sends back flat arrays)."""
+    global _PENDING
+    batches = [rows[start : start + _SIGN_BATCH] for start in range(0, len(rows), _SIGN_BATCH)]
+    workers = min(os.cpu_count() or 1, len(batches))
+    if workers < 2 or not hasattr(os, "fork"):
+        yield from (_unflatten(_sign_batch(batch)) for batch in batches)
+        return
+    _PENDING = batches
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for flat in pool.imap(_sign_pending, range(len(batches))):
+                yield _unflatten(flat)
+    finally:
+        _PENDING = []
+
+
+def _sign_pending(number: int) -> tuple:
+    return _sign_batch(_PENDING[number])
+
+
+def _sign_batch(batch: list[tuple]) -> tuple:
+    """A batch's units signed, as rows, all shingle hashes end to end with each unit's count,
+    and signatures: a few large arrays travel between processes much faster than many small."""
+    signed = sign_sections(((a, s), *rest) for a, s, *rest in batch)
+    lengths = np.array([len(x) for x in signed.shingles], dtype=np.int64)
+    flat = np.concatenate(signed.shingles) if signed.shingles else np.zeros(0, dtype=np.uint64)
+    return signed.rows, flat, lengths, signed.signatures
+
+
+def _unflatten(flat: tuple) -> SignedUnits:
+    rows, values, lengths, signatures = flat
+    return SignedUnits(rows, np.split(values, np.cumsum(lengths)[:-1]) if len(lengths) else [],
+                       signatures)
 
 
 def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
@@ -304,7 +365,7 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     texts = _Texts(db, known)
     pairs = _worth_verifying(units, signatures, fresh, candidates, threshold)
     # every pair's true overlap at once (numpy), then the pairs in order, each linked or skipped
-    involved = np.unique(pairs)
+    involved = sorted_unique(pairs.ravel())
     sets = ShingleSets(texts.positions([units[i] for i in involved.tolist()]))
     local = np.zeros(len(units), dtype=np.int64)
     local[involved] = np.arange(len(involved))
@@ -318,21 +379,19 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
     # the closest first: a close match joins groups whatever looser one came before, and the
     # one looser match kept between two groups is the best of them
     copies = copies[np.lexsort((-containments[copies], -jaccards[copies]))]
-    pair_list = pairs.tolist()
     near: list[int] = []  # the pairs kept, by number
-    for n, jaccard, containment in zip(copies.tolist(), jaccards[copies].tolist(),
-                                       containments[copies].tolist()):
-        a, b = pair_list[n]
+    for n, (a, b), similarity, containment in zip(
+            copies.tolist(), pairs[copies].tolist(), np.round(jaccards[copies], 4).tolist(),
+            np.round(containments[copies], 4).tolist()):
         ra, rb = find(a), find(b)
         roots = (ra, rb) if ra < rb else (rb, ra)
-        similarity = round(jaccard, 4)
         if ra == rb or (roots in loose and not groups_places("near", similarity)):
             continue
         if groups_places("near", similarity):
             link(a, b)
         else:
             loose.add(roots)
-        matches.append(_Match("near", similarity, round(containment, 4), a, b, ""))
+        matches.append(_Match("near", similarity, containment, a, b, ""))
         near.append(n)
     texts.read(units[i].section_id for m in matches for i in (m.a, m.b))
     whole = texts.texts(units[m.a] for m in matches if m.kind == "exact")
@@ -353,12 +412,8 @@ def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
     the passages of the first that the other repeats: the runs of words whose shingles both
     hold, joined with an ellipsis (the whole text when no word places are stored). All pairs'
     common shingles are found at once; only the text is cut pair by pair."""
-    spans = [texts.word_spans(u) for u in firsts]
-    words = np.array([len(s[0]) for s in spans], dtype=np.int64)
+    starts, ends, word_offsets, words = texts.word_places(firsts)
     whole = (words == 0) | (sets.lengths()[a] != np.maximum(words - SHINGLE_SIZE + 1, 1))
-    word_offsets = np.r_[0, np.cumsum(words)]
-    starts = np.concatenate([s[0] for s in spans]) if len(spans) else np.zeros(0, np.int64)
-    ends = np.concatenate([s[1] for s in spans]) if len(spans) else np.zeros(0, np.int64)
     pair, place = sets.common_positions(a, b)
     keep = ~whole[pair]
     pair, place = pair[keep], place[keep]
@@ -372,8 +427,9 @@ def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
     heads = np.flatnonzero(opens)
     tails = np.append(heads[1:], len(pair))[: len(heads)] - 1
     pieces: list[list[str]] = [[] for _ in firsts]
+    text_of = [texts.section(u.section_id)[0] for u in firsts]
     for n, begin, end in zip(pair[heads].tolist(), begins[heads].tolist(), finishes[tails].tolist()):
-        pieces[n].append(texts.section(firsts[n].section_id)[0][begin:end].strip())
+        pieces[n].append(text_of[n][begin:end].strip())
     out = []
     for n, unit in enumerate(firsts):
         if whole[n]:
@@ -453,13 +509,31 @@ class _Texts:
             self.read([section_id])
         return self.cache.get(section_id) or ("", "", *span_bounds(None))
 
-    def word_spans(self, unit: StoredUnit) -> tuple[np.ndarray, np.ndarray]:
-        """Where each of a unit's words starts and ends in its section's text."""
-        _, _, starts, ends = self.section(unit.section_id)
-        if unit.paragraph is None:
-            return starts, ends
-        first, last = np.searchsorted(starts, [unit.start, unit.end])
-        return starts[first:last], ends[first:last]
+    def word_places(self, units: Sequence[StoredUnit]) -> tuple[np.ndarray, ...]:
+        """Where the words of many units start and end in their sections' texts, for all at
+        once: ``starts`` and ``ends`` of every word of every section involved, end to end, and
+        for each unit the index of its first word there and its number of words."""
+        sections = sorted({u.section_id for u in units})
+        self.read(sections)
+        number = {section_id: n for n, section_id in enumerate(sections)}
+        spans = [self.section(section_id)[2:] for section_id in sections]
+        sizes = np.array([len(s[0]) for s in spans], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(sizes)]
+        starts = np.concatenate([s[0] for s in spans]) if spans else np.zeros(0, np.int64)
+        ends = np.concatenate([s[1] for s in spans]) if spans else np.zeros(0, np.int64)
+        # a paragraph's words: its bounds looked up among its section's word starts (each
+        # start tagged with its section's number, so one sorted array serves all sections)
+        owner = np.repeat(np.arange(len(sections), dtype=np.uint64), sizes)
+        tagged = (owner << np.uint64(32)) | starts.astype(np.uint64)
+        unit_section = np.array([number[u.section_id] for u in units], dtype=np.int64)
+        whole = np.array([u.paragraph is None for u in units], dtype=bool)
+        bounds = np.array([(u.start, u.end) for u in units], dtype=np.uint64).reshape(-1, 2)
+        tags = unit_section.astype(np.uint64) << np.uint64(32)
+        first = np.searchsorted(tagged, tags | bounds[:, 0])
+        last = np.searchsorted(tagged, tags | bounds[:, 1])
+        first = np.where(whole, offsets[unit_section], first)
+        last = np.where(whole, offsets[unit_section + 1], last)
+        return starts, ends, first, last - first
 
     def terms(self, unit: StoredUnit) -> list[str]:
         """A unit's index terms."""

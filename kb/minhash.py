@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import runs, sorted_unique
+
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 
@@ -60,7 +62,7 @@ def hashes_of_ids(ids: np.ndarray, k: int = 3, unique: bool = True) -> np.ndarra
         for i in range(1, k):
             mixed = mixed + windows[i] * _MIX[i]
     mixed = mixed >> np.uint64(32)  # the well-mixed high half, 32 bits like a signature
-    return np.unique(mixed) if unique else mixed
+    return sorted_unique(mixed) if unique else mixed
 
 
 def _term_id(term: str) -> int:
@@ -92,6 +94,14 @@ class MinHasher:
         with np.errstate(over="ignore"):
             return (np.outer(hashes, self._a) + self._b) >> _SHIFT
 
+    def permute_rows(self, hashes: np.ndarray) -> np.ndarray:
+        """:meth:`permute` laid out the other way: a permutations x shingles matrix (uint32)."""
+        with np.errstate(over="ignore"):
+            values = np.multiply.outer(self._a, hashes)
+            values += self._b[:, None]
+            values >>= _SHIFT
+        return values.astype(np.uint32)
+
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash signature of a set of shingle hashes (all 2**32 - 1 for an empty set)."""
         if hashes.size == 0:
@@ -99,23 +109,25 @@ class MinHasher:
         return self.permute(hashes).min(axis=0)
 
 
-def signatures_of(hasher: MinHasher, sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
+def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 20_000) -> np.ndarray:
     """The signatures of many shingle-hash sets at once (one row each, uint32), computed a chunk
-    of shingles at a time with ``np.minimum.reduceat`` instead of one numpy call per set."""
-    out = np.full((len(sets), hasher.permutations), 0xFFFFFFFF, dtype=np.uint64)
+    of shingles at a time with ``np.minimum.reduceat`` instead of one numpy call per set. The
+    permuted values are laid out a permutation to a row, each set's shingles side by side, so
+    the minimum of a set runs over contiguous memory (several times faster than down columns)."""
+    out = np.full((hasher.permutations, len(sets)), 0xFFFFFFFF, dtype=np.uint32)
     if not sets:
-        return out.astype(np.uint32)
+        return out.T.copy()
     lengths = np.array([len(s) for s in sets])
     flat = np.concatenate([np.asarray(s, dtype=np.uint64) for s in sets]) if lengths.sum() else np.zeros(0, np.uint64)
     owners = np.repeat(np.arange(len(sets)), lengths)
     for start in range(0, len(flat), chunk):
         part, who = flat[start : start + chunk], owners[start : start + chunk]
-        values = hasher.permute(part)
+        values = hasher.permute_rows(part)
         firsts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-        mins = np.minimum.reduceat(values, firsts, axis=0)
+        mins = np.minimum.reduceat(values, firsts, axis=1)
         rows = who[firsts]
-        out[rows] = np.minimum(out[rows], mins)
-    return out.astype(np.uint32)
+        out[:, rows] = np.minimum(out[:, rows], mins)
+    return np.ascontiguousarray(out.T)
 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
@@ -174,8 +186,8 @@ def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
         limit = all_pairs_up_to if star else n
         found.extend(_bucket_pairs(members, key[members], keys, band, limit, split, n))
         if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
-            found = [np.unique(np.concatenate(found))]
-    flat = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+            found = [sorted_unique(np.concatenate(found))]
+    flat = sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([flat // n, flat % n], axis=1)
 
 
@@ -186,7 +198,7 @@ def _bucket_pairs(members: np.ndarray, member_keys: np.ndarray, keys: np.ndarray
     bucketed again by the next band (``split`` more times)."""
     order = np.argsort(member_keys, kind="stable")  # stable: a bucket lists indexes in order
     members, member_keys = members[order], member_keys[order]
-    starts, ends = _runs(member_keys)
+    starts, ends = runs(member_keys)
     sizes = ends - starts
     out = _pairs_in_small_buckets(members, starts[(sizes > 1) & (sizes <= limit)],
                                   sizes[(sizes > 1) & (sizes <= limit)], n)
@@ -216,38 +228,6 @@ def _pairs_in_small_buckets(members: np.ndarray, starts: np.ndarray, sizes: np.n
             for j in range(i + 1, size):
                 out.append(block[:, i] * n + block[:, j])
     return out
-
-
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end of each run of equal values."""
-    if not len(values):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    return starts, np.r_[starts[1:], len(values)]
-
-
-def intersection_sizes(left: Sequence[np.ndarray], right: Sequence[np.ndarray],
-                       chunk: int = 4_000_000) -> np.ndarray:
-    """``len(set(left[i]) & set(right[i]))`` for every i, all at once: each array holds distinct
-    32-bit values (shingle hashes); tagged with its pair's number, the values of both sides
-    are sorted together, and a value met twice within a pair is in both sets."""
-    sizes = np.zeros(len(left), dtype=np.int64)
-    start = 0
-    while start < len(left):
-        end, total = start, 0
-        while end < len(left) and (total < chunk or end == start):
-            total += len(left[end]) + len(right[end])
-            end += 1
-        parts = [x for i in range(start, end) for x in (left[i], right[i])]
-        counts = np.array([len(x) for x in parts], dtype=np.int64)
-        if counts.sum():
-            values = np.concatenate(parts).astype(np.uint64)
-            owners = np.repeat(np.arange(start, end, dtype=np.uint64), counts[0::2] + counts[1::2])
-            keys = np.sort((owners << np.uint64(32)) | values)
-            twice = keys[1:][keys[1:] == keys[:-1]] >> np.uint64(32)
-            sizes += np.bincount(twice.astype(np.int64), minlength=len(left))
-        start = end
-    return sizes
 
 
 def bands_for(threshold: float, permutations: int) -> tuple[int, int]:

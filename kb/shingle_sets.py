@@ -10,22 +10,13 @@ a value tagged with its pair's number is looked up among the other side's tagged
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
 
+from .arrays import batches, ranges, sorted_unique
+
 _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
-
-
-def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The indexes ``starts[i] .. starts[i] + lengths[i] - 1`` of every i, end to end."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    before = np.cumsum(lengths) - lengths  # where each range begins in the output
-    return np.repeat(np.asarray(starts, dtype=np.int64) - before, lengths) + np.arange(total)
 
 
 def _tagged(tags: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -43,7 +34,7 @@ class ShingleSets:
                           else np.zeros(0, dtype=np.uint32))
         self.position_offsets = np.r_[0, np.cumsum(lengths)]
         owners = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        keys = np.unique(_tagged(owners, self.positions))  # sorted by text, then by value
+        keys = sorted_unique(_tagged(owners, self.positions))  # sorted by text, then by value
         self.distinct = (keys & _LOW32).astype(np.uint32)
         self.distinct_offsets = np.searchsorted(keys >> _SHIFT, np.arange(len(texts) + 1), "left")
 
@@ -74,7 +65,7 @@ class ShingleSets:
         """``len(set(a[i]) & set(b[i]))`` for every pair i of text numbers, a batch of pairs
         (about ``chunk`` values) at a time."""
         out = np.zeros(len(a), dtype=np.int64)
-        for first, last in _batches(self.sizes()[a] + self.sizes()[b], chunk):
+        for first, last in batches(self.sizes()[a] + self.sizes()[b], chunk):
             mine = self._distinct_keys(a[first:last])
             theirs = self._distinct_keys(b[first:last])
             if not len(mine) or not len(theirs):
@@ -90,7 +81,7 @@ class ShingleSets:
         """For each pair i, the positions of ``a[i]``'s shingles that ``b[i]`` holds too: two
         arrays, the pair numbers (ascending) and the positions (ascending within a pair)."""
         pairs, places = [], []
-        for first, last in _batches(self.lengths()[a] + self.sizes()[b], chunk):
+        for first, last in batches(self.lengths()[a] + self.sizes()[b], chunk):
             lengths = self.lengths()[a[first:last]]
             numbers = np.repeat(np.arange(first, last), lengths)
             where = ranges(self.position_offsets[a[first:last]], lengths)
@@ -106,18 +97,3 @@ class ShingleSets:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(pairs), np.concatenate(places)
 
-
-def _batches(weights: np.ndarray, limit: int) -> list[tuple[int, int]]:
-    """Consecutive runs of items whose weights add up to about ``limit`` (at least one each)."""
-    if not len(weights):
-        return []
-    ends = np.searchsorted(np.cumsum(weights), np.arange(limit, int(weights.sum()) + limit, limit),
-                           "right")
-    bounds = [0]
-    for end in ends.tolist():
-        end = max(end, bounds[-1] + 1)
-        if end >= len(weights):
-            break
-        bounds.append(end)
-    bounds.append(len(weights))
-    return list(pairwise(bounds))

@@ -260,3 +260,31 @@ def test_a_near_match_shows_the_passages_both_hold_not_what_differs(tmp_path):
     assert "デスクワーク" in match["shared"] and "枕の高さ" in match["shared"]
     assert "疲労物質" not in match["shared"] and "冷房" not in match["shared"]
     assert " … " in match["shared"]  # two passages, the changed sentence left out between them
+
+
+def test_signing_gives_each_unit_the_shingles_its_own_words_give(tmp_path):
+    """A paragraph's shingles are cut from its section's when signed; read back from the index
+    words (as for a unit signed in an earlier build) they must be the same."""
+    from kb.duplicate_store import _load_units, _Texts, sign_sections
+
+    folder = tmp_path / "articles"
+    write_article(folder, "p.md", title="段落の多い記事", body=(
+        f"## 原因\n\n{ORIGINAL}\n\n{BOOKING}\n\n{INDEPENDENT}\n\n短い段落。\n\n"
+        f"## 対策\n\n{REWRITES['reordered']}\n"))
+    build_index(folder, tmp_path / "kb.db", workers=1)
+    db = open_db(tmp_path / "kb.db")
+    try:
+        rows = db.execute(
+            "select s.id, s.text, f.body, t.spans from sections s join sections_fts f on f.rowid = s.id "
+            "left join term_spans t on t.section_id = s.id").fetchall()
+        signed = sign_sections(rows)
+        stored = {u.key: u for u in _load_units(db)}
+        texts = _Texts(db)
+        paragraphs = 0
+        for (section_id, paragraph, *_), items in zip(signed.rows, signed.shingles):
+            unit = stored[f"{section_id}:{'' if paragraph is None else paragraph}"]
+            assert texts.positions([unit])[0].tolist() == items.tolist()
+            paragraphs += paragraph is not None
+        assert paragraphs == 3  # the short one is not a unit
+    finally:
+        db.close()

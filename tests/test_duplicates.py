@@ -194,20 +194,3 @@ def test_lsh_splits_a_big_bucket_by_the_next_band():
     split = lsh_candidates(list(signatures), 4, 2, star=True, all_pairs_up_to=3, split=1)
     assert split == expected and plain < split
     assert plain == set().union(*(pairs(everyone, band, False) for band in range(4)))
-
-
-def test_intersection_sizes_of_many_pairs_equal_set_intersections():
-    from kb.minhash import intersection_sizes
-
-    rng = np.random.default_rng(5)
-    left, right = [], []
-    for n in range(300):
-        a = np.unique(rng.integers(0, 60, rng.integers(0, 40), dtype=np.uint64))
-        b = np.unique(rng.integers(0, 2**32, 5, dtype=np.uint64)) if n % 7 == 0 else \
-            np.unique(rng.integers(0, 60, rng.integers(0, 40), dtype=np.uint64))
-        left.append(a)
-        right.append(b)
-    expected = [len(set(a.tolist()) & set(b.tolist())) for a, b in zip(left, right)]
-    assert any(expected) and not all(expected)
-    for chunk in (10, 4_000_000):  # pairs cut into many chunks, or one
-        assert intersection_sizes(left, right, chunk=chunk).tolist() == expected

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.shingle_sets import ShingleSets, _batches, ranges
+from kb.arrays import batches, ranges, sorted_unique
+from kb.shingle_sets import ShingleSets
 
 
 def _texts(seed: int, count: int = 40) -> list[np.ndarray]:
@@ -38,11 +39,18 @@ def test_each_text_keeps_its_positions_and_its_sorted_set():
         assert sets.distinct_of(n).tolist() == sorted(set(text.tolist()))
 
 
+def test_sorted_unique_equals_numpy_unique():
+    values = np.random.default_rng(6).integers(0, 50, 1000, dtype=np.uint64)
+    assert sorted_unique(values).tolist() == np.unique(values).tolist()
+    assert sorted_unique(values[:1]).tolist() == values[:1].tolist()
+    assert sorted_unique(values[:0]).tolist() == []
+
+
 def test_ranges_and_batches():
     assert ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist() == [5, 6, 9, 10, 11]
     weights = np.array([3, 3, 10, 1, 1, 1])
-    batches = _batches(weights, 4)
-    assert batches[0][0] == 0 and batches[-1][1] == len(weights)
-    assert all(end > start for start, end in batches)
-    assert all(b[1] == c[0] for b, c in zip(batches, batches[1:]))
-    assert _batches(np.array([], dtype=np.int64), 4) == []
+    runs = batches(weights, 4)
+    assert runs[0][0] == 0 and runs[-1][1] == len(weights)
+    assert all(end > start for start, end in runs)
+    assert all(b[1] == c[0] for b, c in zip(runs, runs[1:]))
+    assert batches(np.array([], dtype=np.int64), 4) == []
