@@ -21,8 +21,9 @@ from typing import Callable, Iterator
 
 import sqlite_utils
 
-from . import champions, duplicate_store, roles, store
+from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
+from .duplicates import BOILERPLATE_ARTICLES
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
 from .markdown import parse_article_file
@@ -81,8 +82,10 @@ def build_index(
     full: bool = False,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    boilerplate_articles: int = BOILERPLATE_ARTICLES,
 ) -> BuildReport:
-    """Build or update ``db_path`` from the Markdown articles in ``articles_dir``.
+    """Build or update ``db_path`` from the Markdown articles in ``articles_dir``. A block
+    repeated in ``boilerplate_articles`` or more articles is boilerplate.
 
     Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`;
     the database file is then left exactly as it was.
@@ -105,11 +108,16 @@ def build_index(
             writer = _update(db, articles_dir, files, report, workers, progress, report.full)
             if report.analyzed or report.removed or report.full:
                 report.duplicates = duplicate_store.update_duplicates(
-                    db, signed=writer.signed, written=writer.written)
+                    db, min_articles=boilerplate_articles, signed=writer.signed,
+                    written=writer.written)
+            before = store.get_meta(db).get("boilerplate_articles", str(BOILERPLATE_ARTICLES))
+            if before != str(boilerplate_articles):  # the clusters a build left alone too
+                duplicate_clusters.classify_again(db, boilerplate_articles)
             store.set_meta(
                 db,
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 articles_dir=str(articles_dir),
+                boilerplate_articles=boilerplate_articles,
             )
             db.conn.commit()
             if report.full:

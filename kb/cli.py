@@ -15,7 +15,7 @@ from . import store
 from .analysis import get_analyzer
 from .build import build_index
 from .duplicate_store import check_draft, list_duplicates
-from .duplicates import units_of
+from .duplicates import BOILERPLATE_ARTICLES, units_of
 from .errors import KbError
 from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
 from .from_export import write_from_export
@@ -71,10 +71,13 @@ def cli() -> None:
 @db_option
 @click.option("--full", is_flag=True, help="Analyze every article again, not just changed ones.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Analysis processes (default: all cores).")
+@click.option("--boilerplate-articles", default=BOILERPLATE_ARTICLES, show_default=True,
+              type=click.IntRange(2, None), metavar="N",
+              help="A block repeated in N or more articles is boilerplate.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @json_option
-def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quiet: bool,
-          as_json: bool) -> None:
+def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
+          boilerplate_articles: int, quiet: bool, as_json: bool) -> None:
     """Build or update the index from the articles folder.
 
     Unchanged articles are not analyzed again; an invalid article stops the build with a message
@@ -89,9 +92,10 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None, quie
                     bar.update(done - bar.pos)
 
                 report = build_index(articles_dir, db_path, full=full, workers=workers,
-                                     progress=progress)
+                                     progress=progress, boilerplate_articles=boilerplate_articles)
         else:
-            report = build_index(articles_dir, db_path, full=full, workers=workers)
+            report = build_index(articles_dir, db_path, full=full, workers=workers,
+                                 boilerplate_articles=boilerplate_articles)
     if as_json:
         echo_json({k: v for k, v in vars(report).items() if k != "errors"})
     elif not quiet:

@@ -164,3 +164,20 @@ def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[st
         "select section_id, paragraph from duplicate_places where cluster_id in "
         "(select value from json_each(?)) and article_id not in (select value from json_each(?))",
         [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
+
+
+def classify_again(db: sqlite_utils.Database, min_articles: int) -> None:
+    """Every cluster's kind and the sections' boilerplate marks again, for a new number of
+    articles that makes a block boilerplate (the clusters themselves do not change)."""
+    db.execute(
+        """update duplicate_clusters set kind = case
+             when duplicate_clusters.articles >= :n then 'boilerplate'
+             when k.loose then 'near' else 'exact' end
+           from (select cluster_id, max(kind != 'exact') as loose from duplicates
+                 where cluster_id is not null group by cluster_id) as k
+           where k.cluster_id = duplicate_clusters.id""", {"n": min_articles})
+    db.execute("update sections set boilerplate = 0 where boilerplate")
+    db.execute(
+        """update sections set boilerplate = 1 where id in (
+             select p.section_id from duplicate_places p join duplicate_clusters c
+             on c.id = p.cluster_id where c.kind = 'boilerplate' and p.paragraph is null)""")

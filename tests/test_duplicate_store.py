@@ -288,3 +288,33 @@ def test_signing_gives_each_unit_the_shingles_its_own_words_give(tmp_path):
         assert paragraphs == 3  # the short one is not a unit
     finally:
         db.close()
+
+
+def test_the_boilerplate_threshold_is_set_at_build_time_and_applies_to_every_cluster(
+        runner, corpus, tmp_path):
+    """--boilerplate-articles: with 4, the booking block of three articles is no longer
+    boilerplate (nor its sections marked), on an incremental build as on a full one; back to
+    3, it is again."""
+    import shutil
+
+    folder, db_path, _ = corpus
+    work = tmp_path / "kb.db"
+    shutil.copy(db_path, work)
+    for n, expected in ((4, set()), (3, {"a", "b", "c"})):
+        result = runner.invoke(cli, ["build", "--articles", str(folder), "--db", str(work),
+                                     "--boilerplate-articles", str(n), "--quiet"])
+        assert result.exit_code == 0, result.output
+        full = tmp_path / f"full-{n}.db"
+        runner.invoke(cli, ["build", "--articles", str(folder), "--db", str(full), "--full",
+                            "--boilerplate-articles", str(n), "--quiet"])
+        assert _clusters(work) == _clusters(full)
+        places = {p["article_id"] for b in rows(runner, work, "--kind", "boilerplate")
+                  for p in b["places"]}
+        assert places == expected
+        db = open_db(work)
+        marked = {r[0] for r in db.execute("select article_id from sections where boilerplate")}
+        db.close()
+        assert marked == expected
+    bad = runner.invoke(cli, ["build", "--articles", str(folder), "--db", str(work),
+                              "--boilerplate-articles", "1"])
+    assert bad.exit_code == 2 and "--boilerplate-articles" in bad.output
