@@ -33,6 +33,7 @@ from .duplicate_clusters import unit_key
 from .duplicates import (
     BOILERPLATE_ARTICLES,
     CONTAINMENT_THRESHOLD,
+    GROUP_SIMILARITY,
     MIN_PARAGRAPH_CHARS,
     MIN_SHINGLES,
     NEAR_THRESHOLD,
@@ -127,7 +128,8 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
             return db.execute("select count(*) from duplicates").fetchone()[0]  # nothing changed
         units = _load_units(db)
         # the places of these articles are gone (a changed article's sections were written anew)
-        changed = {u.article_id for u in units if u.key in fresh} | removed | set(written)
+        changed = ({a for k, a in zip(units.keys, units.articles) if k in fresh}
+                   | removed | set(written))
         again = duplicate_clusters.left_behind(db, changed)
         matches = _matches(db, units, threshold, fresh, again)
         _write(db, units, matches, min_articles, changed)
@@ -281,19 +283,45 @@ def _unit_ranges(text: str) -> list[tuple[int | None, int, int]]:
     return ranges
 
 
-def _load_units(db: sqlite_utils.Database, key: str | None = None) -> list[StoredUnit]:
+def _load_units(db: sqlite_utils.Database, key: str | None = None) -> "_UnitTable":
     """Every stored unit, in key order (or the one named ``key``)."""
     rows = db.execute(
         "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
         "signature from dup_signatures " + ("where unit = ?" if key else "order by unit"),
         [key] if key else [],
     ).fetchall()
-    if not rows:
-        return []
-    # every signature in one array (one numpy call), each unit a view of its row
-    matrix = np.frombuffer(b"".join(r[8] for r in rows), dtype=np.uint32).reshape(len(rows), -1)
-    return [StoredUnit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], matrix[i], r[7])
-            for i, r in enumerate(rows)]
+    return _UnitTable(rows)
+
+
+class _UnitTable(Sequence[StoredUnit]):
+    """Stored units as columns: what the whole index is scanned for (keys, articles, sections,
+    text hashes, shingle counts, signatures) is read without making an object per unit, which
+    an incremental build would pay for every unit of the index; a :class:`StoredUnit` is made
+    when one is asked for."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        (self.keys, self.articles, sections, self.paragraphs, self.starts, self.ends,
+         self.text_hashes, sizes, blobs) = (list(c) for c in zip(*rows)) if rows else ([],) * 9
+        self.sections = np.array(sections, dtype=np.int64)
+        self.sizes = np.array(sizes, dtype=np.int64)
+        # every signature in one array (one numpy call)
+        self.signatures = (np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(rows), -1)
+                           if rows else np.zeros((0, _HASHER.permutations), dtype=np.uint32))
+        self._made: dict[int, StoredUnit] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        unit = self._made.get(i)
+        if unit is None:
+            unit = self._made[i] = StoredUnit(
+                self.keys[i], self.articles[i], int(self.sections[i]), self.paragraphs[i],
+                self.starts[i], self.ends[i], self.text_hashes[i], self.signatures[i],
+                int(self.sizes[i]))
+        return unit
 
 
 @dataclass
@@ -311,50 +339,25 @@ def _related(a: StoredUnit, b: StoredUnit) -> bool:
     return a.section_id == b.section_id
 
 
-def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: float,
+def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
              known: dict[str, np.ndarray], again: set[str] = frozenset()) -> list[_Match]:
     """New matches: each pair has at least one unit signed in this build (``known``) or to be
     compared again (``again``); the matches already stored link the rest, so they are not
     compared again."""
     matches: list[_Match] = []
-    index_of = {u.key: i for i, u in enumerate(units)}
+    index_of = dict(zip(units.keys, range(len(units))))
     fresh = {index_of[k] for k in (*known, *again) if k in index_of}
-    # Text copied to many places is one group: each copy is linked once (to the first, or to
-    # any member already grouped), not to every other copy. A looser match is kept once per
-    # pair of groups.
-    linked: UnionFind[int] = UnionFind()
-    find, link = linked.find, linked.union
-    loose: set[tuple[int, int]] = set()
-
-    for kind, similarity, a_key, b_key in db.execute(
-        "select kind, similarity, a_section_id || ':' || coalesce(a_paragraph, ''), "
-        "b_section_id || ':' || coalesce(b_paragraph, '') from duplicates"
-    ):
-        if a_key in index_of and b_key in index_of:
-            a, b = index_of[a_key], index_of[b_key]
-            if groups_places(kind, similarity):
-                link(a, b)
-            else:
-                loose.add((a, b))
-    loose = {tuple(sorted((find(a), find(b)))) for a, b in loose}
-    fresh_hashes = {units[i].text_hash for i in fresh}  # only groups a new unit is in
+    fresh_hashes = {units.text_hashes[i] for i in fresh}  # only groups a new unit is in
     by_hash: dict[str, list[int]] = {}
-    for index, unit in enumerate(units):
-        if unit.text_hash in fresh_hashes:
-            by_hash.setdefault(unit.text_hash, []).append(index)
-    for members in by_hash.values():
-        first = members[0]
-        for b in members[1:]:
-            if ((first in fresh or b in fresh) and not _related(units[first], units[b])
-                    and find(first) != find(b)):
-                link(first, b)
-                matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
+    for index, digest in enumerate(units.text_hashes):
+        if digest in fresh_hashes:
+            by_hash.setdefault(digest, []).append(index)
     bands, rows = lsh_bands(threshold, _HASHER.permutations)
-    signatures = np.asarray([u.signature for u in units])
+    signatures = units.signatures
     # one text, one signature: copies of a text are grouped above, so LSH looks at one of each
     # (its buckets stay small enough to give all their pairs, see lsh_candidates)
     first_of: dict[str, int] = {}
-    texts_of = [first_of.setdefault(u.text_hash, i) for i, u in enumerate(units)]
+    texts_of = [first_of.setdefault(h, i) for i, h in enumerate(units.text_hashes)]
     distinct = sorted(set(texts_of))
     wanted = sorted({texts_of[i] for i in fresh})
     position = {index: n for n, index in enumerate(distinct)}
@@ -362,8 +365,20 @@ def _matches(db: sqlite_utils.Database, units: Sequence[StoredUnit], threshold: 
                       only=None if len(wanted) == len(distinct) else [position[i] for i in wanted],
                       all_pairs_up_to=_ALL_PAIRS_UP_TO)
     candidates = np.asarray(distinct, dtype=np.int64)[found]  # back to unit indexes, in order
+    pairs = _worth_verifying(units, fresh, candidates, threshold)
+    # Text copied to many places is one group: each copy is linked once (to the first, or to
+    # any member already grouped), not to every other copy. A looser match is kept once per
+    # pair of groups. The matches already stored say which groups there are.
+    linked, loose = _stored_links(db, units)
+    find, link = linked.find, linked.union
+    for members in by_hash.values():
+        first = members[0]
+        for b in members[1:]:
+            if ((first in fresh or b in fresh) and not _related(units[first], units[b])
+                    and find(first) != find(b)):
+                link(first, b)
+                matches.append(_Match("exact", 1.0, 1.0, first, b, ""))
     texts = _Texts(db, known)
-    pairs = _worth_verifying(units, signatures, fresh, candidates, threshold)
     # every pair's true overlap at once (numpy), then the pairs in order, each linked or skipped
     involved = sorted_unique(pairs.ravel())
     sets = ShingleSets(texts.positions([units[i] for i in involved.tolist()]))
@@ -440,6 +455,40 @@ def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
     return out
 
 
+def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
+                  ) -> tuple[UnionFind[int], set[tuple[int, int]]]:
+    """The groups the stored matches make (linked in a union-find) and the pairs of groups a
+    stored loose match already links (by their roots). All are read: on a corpus dense with
+    copies the clusters of the units a change touches reach most of them anyway. Each place is
+    looked up as one number (section and paragraph), for all matches at once."""
+    linked: UnionFind[int] = UnionFind()
+    rows = np.array(db.execute(
+        f"select kind = 'exact' or similarity >= ?, a_section_id * {_PLACES} + "
+        f"coalesce(a_paragraph + 1, 0), b_section_id * {_PLACES} + coalesce(b_paragraph + 1, 0) "
+        "from duplicates", [GROUP_SIMILARITY]).fetchall(), dtype=np.int64).reshape(-1, 3)
+    if not len(rows) or not len(units):
+        return linked, set()
+    codes = units.sections * _PLACES + np.array(
+        [0 if p is None else p + 1 for p in units.paragraphs], dtype=np.int64)
+    order = np.argsort(codes)
+    ends = []
+    for column in (1, 2):  # each end's unit, or -1 for a place no longer stored
+        found = order[np.minimum(np.searchsorted(codes, rows[:, column], sorter=order),
+                                 len(codes) - 1)]
+        ends.append(np.where(codes[found] == rows[:, column], found, -1))
+    known = (ends[0] >= 0) & (ends[1] >= 0)
+    joins = known & (rows[:, 0] == 1)
+    for a, b in zip(ends[0][joins].tolist(), ends[1][joins].tolist()):
+        linked.union(a, b)
+    find = linked.find
+    return linked, {(ra, rb) if ra < rb else (rb, ra) for ra, rb in
+                    ((find(a), find(b)) for a, b in zip(ends[0][known & ~joins].tolist(),
+                                                        ends[1][known & ~joins].tolist()))}
+
+
+_PLACES = 1 << 20  # a place as one number: section id * _PLACES + paragraph + 1 (0: the section)
+
+
 # LSH buckets up to this size give all their pairs, bigger ones a star (each member with the
 # first): a member is then compared with more than the first, which matters now that loosely
 # similar texts are not grouped (a partial copy must meet its own source, not a cousin of it).
@@ -457,7 +506,7 @@ def _similarity_bound(agree: np.ndarray, n: int) -> np.ndarray:
     return (agree + z2 / 2 + _Z * np.sqrt(agree * (1 - agree / n) + z2 / 4)) / (n + z2)
 
 
-def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh: set[int],
+def _worth_verifying(units: "_UnitTable", fresh: set[int],
                      candidates: np.ndarray, threshold: float, chunk: int = 100_000) -> np.ndarray:
     """The candidate pairs (rows of two unit indexes, in order) to verify exactly, after the
     cheap tests done for all of them at once: at least one side new, not two pieces of one
@@ -467,8 +516,7 @@ def _worth_verifying(units: Sequence[StoredUnit], signatures: np.ndarray, fresh:
         return candidates
     is_fresh = np.zeros(len(units), dtype=bool)
     is_fresh[list(fresh)] = True
-    section = np.array([u.section_id for u in units])
-    size = np.array([u.shingle_count for u in units])
+    signatures, section, size = units.signatures, units.sections, units.sizes
     kept = []
     for start in range(0, len(candidates), chunk):
         pairs = candidates[start : start + chunk]
@@ -565,12 +613,13 @@ class _Texts:
         return set(self.positions([unit])[0].tolist())
 
 
-def _write(db: sqlite_utils.Database, units: Sequence[StoredUnit], matches: list[_Match],
+def _write(db: sqlite_utils.Database, units: "_UnitTable", matches: list[_Match],
            min_articles: int, changed_articles: set[str]) -> None:
     """Add the new matches and group what changed into clusters (kb/duplicate_clusters.py)."""
-    rows = [(m.kind, m.similarity, m.containment, units[m.a].article_id, units[m.a].section_id,
-             units[m.a].paragraph, units[m.b].article_id, units[m.b].section_id,
-             units[m.b].paragraph, m.shared[:2000]) for m in matches]
+    article, paragraph = units.articles, units.paragraphs
+    section = units.sections.tolist()
+    rows = [(m.kind, m.similarity, m.containment, article[m.a], section[m.a], paragraph[m.a],
+             article[m.b], section[m.b], paragraph[m.b], m.shared[:2000]) for m in matches]
     duplicate_clusters.add_matches(db, rows, changed_articles, min_articles)
 
 
@@ -667,7 +716,7 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
     draft_signatures = [_HASHER.signature(h).astype(np.uint32) for h in draft_hashes]
     hashes = {text_hash(u.text): i for i, u in enumerate(units)}
     bands, rows = lsh_bands(threshold, _HASHER.permutations)
-    everything = draft_signatures + [u.signature for u in stored]
+    everything = draft_signatures + list(stored.signatures)
     pairs = {(a, b - len(units)) for a, b in lsh_candidates(everything, bands, rows)
              if a < len(units) <= b}
     pairs |= {(hashes[u.text_hash], n) for n, u in enumerate(stored) if u.text_hash in hashes}
