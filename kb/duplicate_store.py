@@ -480,10 +480,12 @@ def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
     joins = known & (rows[:, 0] == 1)
     for a, b in zip(ends[0][joins].tolist(), ends[1][joins].tolist()):
         linked.union(a, b)
-    find = linked.find
-    return linked, {(ra, rb) if ra < rb else (rb, ra) for ra, rb in
-                    ((find(a), find(b)) for a, b in zip(ends[0][known & ~joins].tolist(),
-                                                        ends[1][known & ~joins].tolist()))}
+    # each unit's root (its own when it is in no group), then the loose matches' roots at once
+    root = np.arange(len(units))
+    grouped = list(linked.parent)
+    root[grouped] = [linked.find(x) for x in grouped]
+    a, b = root[ends[0][known & ~joins]], root[ends[1][known & ~joins]]
+    return linked, set(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
 
 
 _PLACES = 1 << 20  # a place as one number: section id * _PLACES + paragraph + 1 (0: the section)

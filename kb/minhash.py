@@ -149,8 +149,9 @@ def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     keys = np.zeros((bands, len(matrix)), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
-            for column in range(band * rows, band * rows + rows):
-                keys[band] = keys[band] * _ROW_MIX + matrix[:, column].astype(np.uint64)
+            columns = matrix[:, band * rows : band * rows + rows].astype(np.uint64)  # one copy a band
+            for column in range(rows):
+                keys[band] = keys[band] * _ROW_MIX + columns[:, column]
     return keys
 
 
@@ -174,15 +175,19 @@ def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
     """
     if len(signatures) < 2 or (only is not None and not len(only)):
         return np.zeros((0, 2), dtype=np.int64)
-    matrix = np.asarray(signatures, dtype=np.uint64)
+    matrix = np.asarray(signatures)
     n = len(matrix)
     keys = band_keys(matrix, bands, rows)
     wanted = np.asarray(sorted(only), dtype=np.int64) if only is not None else None
     found: list[np.ndarray] = []
     for band in range(bands):
         key = keys[band]
-        members = (np.flatnonzero(np.isin(key, key[wanted])) if wanted is not None
-                   else np.arange(n))  # with ``only``: the signatures sharing a key with one of them
+        if wanted is not None:  # the signatures sharing a key with one of ``only``
+            theirs = np.sort(key[wanted])
+            place = np.minimum(np.searchsorted(theirs, key), len(theirs) - 1)
+            members = np.flatnonzero(theirs[place] == key)
+        else:
+            members = np.arange(n)
         limit = all_pairs_up_to if star else n
         found.extend(_bucket_pairs(members, key[members], keys, band, limit, split, n))
         if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
