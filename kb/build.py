@@ -99,6 +99,11 @@ def build_index(
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
+    if not full and _up_to_date(db_path, articles_dir, files, boilerplate_articles):
+        # nothing to write: the index is not copied and replaced (hundreds of MB) for nothing
+        report.unchanged = len(files)
+        report.seconds = (dt.datetime.now() - started).total_seconds()
+        return report
     try:
         db = _open_work_copy(db_path, tmp_path, full)
         report.full = not store.get_meta(db).get("built_at")
@@ -291,6 +296,27 @@ def _refuse_foreign_file(db_path: Path) -> None:
             f"{db_path}: exists and is not a kb index; kb build will not replace it "
             "(choose another --db, or move the file away)"
         )
+
+
+def _up_to_date(db_path: Path, articles_dir: Path, files: list[Path],
+                boilerplate_articles: int) -> bool:
+    """Whether the index already holds exactly these files, as they are, built the same way."""
+    if not db_path.exists() or not _is_reusable(db_path):
+        return False
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+        db = sqlite_utils.Database(conn)
+        meta = store.get_meta(db)
+        known = store.indexed_articles(db)
+    if not meta.get("built_at") or meta.get("boilerplate_articles",
+                                            str(BOILERPLATE_ARTICLES)) != str(boilerplate_articles):
+        return False
+    if len(known) != len(files):
+        return False
+    for file in files:  # stops at the first file that differs
+        entry = known.get(file.relative_to(articles_dir).as_posix())
+        if entry is None or entry[1] != _file_hash(file):
+            return False
+    return True
 
 
 def _is_reusable(db_path: Path) -> bool:

@@ -353,3 +353,16 @@ def test_a_failed_first_build_creates_no_database(articles_dir, db_path):
         build_index(articles_dir, db_path, workers=1)
     assert not db_path.exists()
     assert leftover_temporaries(db_path) == []
+
+
+def test_a_build_with_nothing_to_do_leaves_the_index_file_alone(built, articles_dir):
+    """Nothing changed: the index is neither copied nor replaced (same file, same bytes); a
+    changed boilerplate setting is a change."""
+    from helpers import sha256
+
+    inode, digest = built.stat().st_ino, sha256(built)
+    report = build_index(articles_dir, built, workers=1)
+    assert (report.analyzed, report.unchanged) == (0, len(SMALL_SET))
+    assert (built.stat().st_ino, sha256(built)) == (inode, digest)
+    build_index(articles_dir, built, workers=1, boilerplate_articles=5)
+    assert built.stat().st_ino != inode
