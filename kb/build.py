@@ -82,10 +82,11 @@ def build_index(
     full: bool = False,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
-    boilerplate_articles: int = BOILERPLATE_ARTICLES,
+    boilerplate_articles: int | None = None,
 ) -> BuildReport:
     """Build or update ``db_path`` from the Markdown articles in ``articles_dir``. A block
-    repeated in ``boilerplate_articles`` or more articles is boilerplate.
+    repeated in ``boilerplate_articles`` or more articles is boilerplate (None: the number the
+    index was built with, else 3).
 
     Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`;
     the database file is then left exactly as it was.
@@ -99,6 +100,7 @@ def build_index(
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
+    boilerplate_articles = boilerplate_articles or _stored_boilerplate_articles(db_path)
     if not full and _up_to_date(db_path, articles_dir, files, boilerplate_articles):
         # nothing to write: the index is not copied and replaced (hundreds of MB) for nothing
         report.unchanged = len(files)
@@ -296,6 +298,19 @@ def _refuse_foreign_file(db_path: Path) -> None:
             f"{db_path}: exists and is not a kb index; kb build will not replace it "
             "(choose another --db, or move the file away)"
         )
+
+
+def _stored_boilerplate_articles(db_path: Path) -> int:
+    """The boilerplate setting the index was built with (3 for a new index)."""
+    if db_path.exists() and db_path.stat().st_size:
+        try:
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+                stored = store.get_meta(sqlite_utils.Database(conn)).get("boilerplate_articles")
+            if stored and stored.isdigit():
+                return int(stored)
+        except sqlite3.DatabaseError:
+            pass
+    return BOILERPLATE_ARTICLES
 
 
 def _up_to_date(db_path: Path, articles_dir: Path, files: list[Path],

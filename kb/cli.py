@@ -71,13 +71,13 @@ def cli() -> None:
 @db_option
 @click.option("--full", is_flag=True, help="Analyze every article again, not just changed ones.")
 @click.option("--workers", type=click.IntRange(1, 64), help="Analysis processes (default: all cores).")
-@click.option("--boilerplate-articles", default=BOILERPLATE_ARTICLES, show_default=True,
-              type=click.IntRange(2, None), metavar="N",
-              help="A block repeated in N or more articles is boilerplate.")
+@click.option("--boilerplate-articles", type=click.IntRange(2, None), metavar="N",
+              help="A block repeated in N or more articles is boilerplate (default: what the "
+                   f"index was built with, else {BOILERPLATE_ARTICLES}).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 @json_option
 def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
-          boilerplate_articles: int, quiet: bool, as_json: bool) -> None:
+          boilerplate_articles: int | None, quiet: bool, as_json: bool) -> None:
     """Build or update the index from the articles folder.
 
     Unchanged articles are not analyzed again; an invalid article stops the build with a message

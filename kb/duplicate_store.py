@@ -47,8 +47,8 @@ from .duplicates import (
 from .minhash import (
     MinHasher,
     hashes_of_ids,
-    lsh_candidates,
     lsh_pairs,
+    lsh_query,
     shingle_hashes,
     signatures_of,
     term_ids,
@@ -131,7 +131,9 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
         changed = ({a for k, a in zip(units.keys, units.articles) if k in fresh}
                    | removed | set(written))
         again = duplicate_clusters.left_behind(db, changed)
-        matches = _matches(db, units, threshold, fresh, again)
+        matches, obsolete = _matches(db, units, threshold, fresh, again)
+        db.conn.execute("delete from duplicates where id in (select value from json_each(?))",
+                        [json.dumps(obsolete)])
         _write(db, units, matches, min_articles, changed)
         return db.execute("select count(*) from duplicates").fetchone()[0]
 
@@ -237,7 +239,8 @@ def _signed_batches(rows: list[tuple]) -> Iterator[SignedUnits]:
     parent's memory, and sends back flat arrays)."""
     global _PENDING
     batches = [rows[start : start + _SIGN_BATCH] for start in range(0, len(rows), _SIGN_BATCH)]
-    workers = min(os.cpu_count() or 1, len(batches))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(cores or 1, len(batches))  # the cores this process may use
     if workers < 2 or not hasattr(os, "fork"):
         yield from (_unflatten(_sign_batch(batch)) for batch in batches)
         return
@@ -312,6 +315,13 @@ class _UnitTable(Sequence[StoredUnit]):
     def __len__(self) -> int:
         return len(self.keys)
 
+    def in_place_order(self) -> np.ndarray:
+        """Unit indexes by article, then section (ids follow the order of an article's
+        sections), then paragraph (the section itself first)."""
+        articles = np.unique(np.array(self.articles, dtype=object), return_inverse=True)[1]
+        paragraphs = np.array([-1 if p is None else p for p in self.paragraphs], dtype=np.int64)
+        return np.lexsort((paragraphs, self.sections, articles.ravel()))
+
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[n] for n in range(*i.indices(len(self)))]
@@ -340,12 +350,16 @@ def _related(a: StoredUnit, b: StoredUnit) -> bool:
 
 
 def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
-             known: dict[str, np.ndarray], again: set[str] = frozenset()) -> list[_Match]:
-    """New matches: each pair has at least one unit signed in this build (``known``) or to be
-    compared again (``again``); the matches already stored link the rest, so they are not
-    compared again."""
+             known: dict[str, np.ndarray], again: set[str] = frozenset()
+             ) -> tuple[list[_Match], list[int]]:
+    """New matches, and the ids of stored loose matches to delete. Each new pair has at least
+    one unit signed in this build (``known``) or to be compared again (``again``); the matches
+    already stored link the rest, so they are not compared again. A stored loose match goes
+    when its two groups became one, or when another match between them is closer (new, or
+    stored: two groups it linked may have joined others): what a build from scratch keeps."""
     matches: list[_Match] = []
     index_of = dict(zip(units.keys, range(len(units))))
+    obsolete: list[int] = []  # stored loose matches that a build from scratch would not keep
     fresh = {index_of[k] for k in (*known, *again) if k in index_of}
     fresh_hashes = {units.text_hashes[i] for i in fresh}  # only groups a new unit is in
     by_hash: dict[str, list[int]] = {}
@@ -354,10 +368,15 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
             by_hash.setdefault(digest, []).append(index)
     bands, rows = lsh_bands(threshold, _HASHER.permutations)
     signatures = units.signatures
-    # one text, one signature: copies of a text are grouped above, so LSH looks at one of each
-    # (its buckets stay small enough to give all their pairs, see lsh_candidates)
+    # one text, one signature: copies of a text are grouped by their hash (below), so LSH looks
+    # at one of each; small buckets give all their pairs, big ones a star (see lsh_pairs)
+    # (each text's first place stands for it, by article and position: the same whichever
+    # build found it, so equally close matches to two copies of it come out the same)
     first_of: dict[str, int] = {}
-    texts_of = [first_of.setdefault(h, i) for i, h in enumerate(units.text_hashes)]
+    hashes = units.text_hashes
+    for i in units.in_place_order().tolist():
+        first_of.setdefault(hashes[i], i)
+    texts_of = [first_of[h] for h in hashes]
     distinct = sorted(set(texts_of))
     wanted = sorted({texts_of[i] for i in fresh})
     position = {index: n for n, index in enumerate(distinct)}
@@ -369,7 +388,7 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
     # Text copied to many places is one group: each copy is linked once (to the first, or to
     # any member already grouped), not to every other copy. A looser match is kept once per
     # pair of groups. The matches already stored say which groups there are.
-    linked, loose = _stored_links(db, units)
+    linked, stored_loose = _stored_links(db, units)
     find, link = linked.find, linked.union
     for members in by_hash.values():
         first = members[0]
@@ -395,19 +414,35 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
     # one looser match kept between two groups is the best of them
     copies = copies[np.lexsort((-containments[copies], -jaccards[copies]))]
     near: list[int] = []  # the pairs kept, by number
+    loose: dict[tuple[int, int], tuple] | None = None  # groups' roots -> the best loose match
+    place = _PlaceOrder(units)
     for n, (a, b), similarity, containment in zip(
             copies.tolist(), pairs[copies].tolist(), np.round(jaccards[copies], 4).tolist(),
             np.round(containments[copies], 4).tolist()):
         ra, rb = find(a), find(b)
-        roots = (ra, rb) if ra < rb else (rb, ra)
-        if ra == rb or (roots in loose and not groups_places("near", similarity)):
+        if ra == rb:
             continue
         if groups_places("near", similarity):
             link(a, b)
-        else:
-            loose.add(roots)
-        matches.append(_Match("near", similarity, containment, a, b, ""))
-        near.append(n)
+            matches.append(_Match("near", similarity, containment, a, b, ""))
+            near.append(n)
+            continue
+        if loose is None:  # every close match is linked: the groups are final from here
+            loose = _best_loose(stored_loose, find, obsolete, place)
+        roots = (ra, rb) if ra < rb else (rb, ra)
+        rank = (similarity, containment, place.of(a, b))
+        kept = loose.get(roots)
+        if kept is None or _closer(rank, kept[0]):
+            if kept is not None and kept[1] is not None:
+                obsolete.append(kept[1])  # a stored one, not as close: it goes
+            loose[roots] = (rank, None, (n, a, b, similarity, containment))
+    if loose is None:
+        loose = _best_loose(stored_loose, find, obsolete, place)
+    for _, _, new in loose.values():
+        if new is not None:
+            n, a, b, similarity, containment = new
+            matches.append(_Match("near", similarity, containment, a, b, ""))
+            near.append(n)
     texts.read(units[i].section_id for m in matches for i in (m.a, m.b))
     whole = texts.texts(units[m.a] for m in matches if m.kind == "exact")
     for match in matches:
@@ -418,7 +453,7 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
                                 left[kept], right[kept])
     for match, shared in zip((m for m in matches if m.kind == "near"), passages):
         match.shared = shared
-    return matches
+    return matches, obsolete
 
 
 def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
@@ -455,37 +490,79 @@ def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
     return out
 
 
+class _PlaceOrder:
+    """A pair of units named so that builds agree on it (article, then section and paragraph:
+    section ids differ between builds, but follow the sections' order within an article), to
+    choose between equally close loose matches the same way however they were found."""
+
+    def __init__(self, units: "_UnitTable") -> None:
+        self.units = units
+
+    def of(self, a: int, b: int) -> tuple:
+        u = self.units
+        ka = (u.articles[a], int(u.sections[a]), -1 if u.paragraphs[a] is None else u.paragraphs[a])
+        kb = (u.articles[b], int(u.sections[b]), -1 if u.paragraphs[b] is None else u.paragraphs[b])
+        return (ka, kb) if ka < kb else (kb, ka)
+
+
+def _closer(rank: tuple, other: tuple) -> bool:
+    """Whether a loose match ranked (similarity, containment, places) beats another: closer, or
+    as close and first by its places."""
+    return rank[:2] > other[:2] or (rank[:2] == other[:2] and rank[2] < other[2])
+
+
+def _best_loose(stored: list[tuple[int, int, int, float, float]], find, obsolete: list[int],
+                place: _PlaceOrder) -> dict[tuple[int, int], tuple]:
+    """The closest stored loose match between each two groups, by the groups' roots, as
+    (rank, id, None); the ids of the others (and of those whose two groups became one) are
+    added to ``obsolete``."""
+    best: dict[tuple[int, int], tuple] = {}
+    for match_id, a, b, similarity, containment in stored:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            obsolete.append(match_id)
+            continue
+        roots = (ra, rb) if ra < rb else (rb, ra)
+        rank = (similarity, containment, place.of(a, b))
+        kept = best.get(roots)
+        if kept is not None and not _closer(rank, kept[0]):
+            obsolete.append(match_id)
+            continue
+        if kept is not None:
+            obsolete.append(kept[1])
+        best[roots] = (rank, match_id, None)
+    return best
+
+
 def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
-                  ) -> tuple[UnionFind[int], set[tuple[int, int]]]:
-    """The groups the stored matches make (linked in a union-find) and the pairs of groups a
-    stored loose match already links (by their roots). All are read: on a corpus dense with
+                  ) -> tuple[UnionFind[int], list[tuple[int, int, int, float, float]]]:
+    """The groups the stored matches make (linked in a union-find), and the stored loose
+    matches as (id, unit, unit, similarity, containment). All are read: on a corpus dense with
     copies the clusters of the units a change touches reach most of them anyway. Each place is
     looked up as one number (section and paragraph), for all matches at once."""
     linked: UnionFind[int] = UnionFind()
-    rows = np.array(db.execute(
-        f"select kind = 'exact' or similarity >= ?, a_section_id * {_PLACES} + "
-        f"coalesce(a_paragraph + 1, 0), b_section_id * {_PLACES} + coalesce(b_paragraph + 1, 0) "
-        "from duplicates", [GROUP_SIMILARITY]).fetchall(), dtype=np.int64).reshape(-1, 3)
-    if not len(rows) or not len(units):
-        return linked, set()
+    rows = db.execute(
+        f"select id, kind = 'exact' or similarity >= ?, a_section_id * {_PLACES} + "
+        f"coalesce(a_paragraph + 1, 0), b_section_id * {_PLACES} + coalesce(b_paragraph + 1, 0), "
+        "similarity, containment from duplicates", [GROUP_SIMILARITY]).fetchall()
+    if not rows or not len(units):
+        return linked, []
+    numbers = np.array([r[:4] for r in rows], dtype=np.int64)
     codes = units.sections * _PLACES + np.array(
         [0 if p is None else p + 1 for p in units.paragraphs], dtype=np.int64)
     order = np.argsort(codes)
     ends = []
-    for column in (1, 2):  # each end's unit, or -1 for a place no longer stored
-        found = order[np.minimum(np.searchsorted(codes, rows[:, column], sorter=order),
+    for column in (2, 3):  # each end's unit, or -1 for a place no longer stored
+        found = order[np.minimum(np.searchsorted(codes, numbers[:, column], sorter=order),
                                  len(codes) - 1)]
-        ends.append(np.where(codes[found] == rows[:, column], found, -1))
+        ends.append(np.where(codes[found] == numbers[:, column], found, -1))
     known = (ends[0] >= 0) & (ends[1] >= 0)
-    joins = known & (rows[:, 0] == 1)
+    joins = known & (numbers[:, 1] == 1)
     for a, b in zip(ends[0][joins].tolist(), ends[1][joins].tolist()):
         linked.union(a, b)
-    # each unit's root (its own when it is in no group), then the loose matches' roots at once
-    root = np.arange(len(units))
-    grouped = list(linked.parent)
-    root[grouped] = [linked.find(x) for x in grouped]
-    a, b = root[ends[0][known & ~joins]], root[ends[1][known & ~joins]]
-    return linked, set(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
+    loose = np.flatnonzero(known & ~joins).tolist()
+    return linked, [(rows[i][0], int(ends[0][i]), int(ends[1][i]), rows[i][4], rows[i][5])
+                    for i in loose]
 
 
 _PLACES = 1 << 20  # a place as one number: section id * _PLACES + paragraph + 1 (0: the section)
@@ -718,9 +795,11 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
     draft_signatures = [_HASHER.signature(h).astype(np.uint32) for h in draft_hashes]
     hashes = {text_hash(u.text): i for i, u in enumerate(units)}
     bands, rows = lsh_bands(threshold, _HASHER.permutations)
-    everything = draft_signatures + list(stored.signatures)
-    pairs = {(a, b - len(units)) for a, b in lsh_candidates(everything, bands, rows)
-             if a < len(units) <= b}
+    # a draft unit too short to compare can only be an exact copy (found by its text below)
+    comparable = [i for i, h in enumerate(draft_sets) if len(h) >= MIN_SHINGLES]
+    found = lsh_query(np.asarray([draft_signatures[i] for i in comparable], dtype=np.uint32)
+                      .reshape(len(comparable), -1), stored.signatures, bands, rows)
+    pairs = {(comparable[q], s) for q, s in found.tolist()}
     pairs |= {(hashes[u.text_hash], n) for n, u in enumerate(stored) if u.text_hash in hashes}
     texts = _Texts(db)
     found = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import runs, sorted_unique
+from .arrays import ranges, runs, sorted_unique
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
@@ -132,15 +132,14 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
 
 def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
                    star: bool = False, only: Sequence[int] | None = None,
-                   all_pairs_up_to: int = 2, split: int = 0) -> set[tuple[int, int]]:
+                   all_pairs_up_to: int = 2) -> set[tuple[int, int]]:
     """:func:`lsh_pairs` as a set of ``(a, b)`` tuples (for a few signatures)."""
-    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to, split)
+    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to)
     return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
 
 
-# Odd 64-bit multipliers that mix a band's rows into one key, and a key with another band's.
+# An odd 64-bit multiplier that mixes a band's rows into one key.
 _ROW_MIX = np.uint64(0x100000001B3)
-_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -157,18 +156,15 @@ def band_keys(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
               star: bool = False, only: Sequence[int] | None = None,
-              all_pairs_up_to: int = 2, split: int = 0) -> np.ndarray:
+              all_pairs_up_to: int = 2) -> np.ndarray:
     """Pairs of indexes ``(a, b)``, ``a < b``, whose signatures agree on at least one whole band,
     as an array of two columns, in order (an array, not Python tuples: millions of pairs fit).
 
     With ``star``, a bucket of more than ``all_pairs_up_to`` signatures gives n - 1 pairs (each
     with the bucket's first) instead of all n(n-1)/2: enough to group a text copied to many
     places, in linear time; a smaller bucket still gives all its pairs (its members need not be
-    alike enough to be grouped through the first). A big bucket may also hold texts that merely
-    share a common sentence, among them a pair of real copies that the star misses: with
-    ``split``, the members of a big bucket are bucketed again by the next band too (up to
-    ``split`` times), and the smaller buckets this gives yield their pairs the same way. With
-    ``only``, just the buckets that hold one of those indexes (an incremental update).
+    alike enough to be grouped through the first). With ``only``, just the buckets that hold one
+    of those indexes (an incremental update).
 
     Two bands' rows mixed into one 64-bit key may collide; that only adds a candidate, and
     candidates are verified.
@@ -189,49 +185,59 @@ def lsh_pairs(signatures: Sequence[np.ndarray], bands: int, rows: int,
         else:
             members = np.arange(n)
         limit = all_pairs_up_to if star else n
-        found.extend(_bucket_pairs(members, key[members], keys, band, limit, split, n))
+        found.extend(_bucket_pairs(members, key[members], limit, n))
         if sum(len(f) for f in found) > 4_000_000:  # bounded memory: drop repeats as we go
             found = [sorted_unique(np.concatenate(found))]
     flat = sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([flat // n, flat % n], axis=1)
 
 
-def _bucket_pairs(members: np.ndarray, member_keys: np.ndarray, keys: np.ndarray, band: int,
-                  limit: int, split: int, n: int) -> list[np.ndarray]:
+def lsh_query(queries: np.ndarray, signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Pairs ``(q, s)`` of a query signature and a stored one that agree on at least one whole
+    band (as two columns, in order): each band's stored keys sorted once, each query's key
+    looked up among them, so only query-stored pairs are made however big a bucket is."""
+    if not len(queries) or not len(signatures):
+        return np.zeros((0, 2), dtype=np.int64)
+    mine, theirs = band_keys(queries, bands, rows), band_keys(signatures, bands, rows)
+    found = []
+    for band in range(bands):
+        order = np.argsort(theirs[band], kind="stable")
+        keys = theirs[band][order]
+        first = np.searchsorted(keys, mine[band], "left")
+        last = np.searchsorted(keys, mine[band], "right")
+        stored = order[ranges(first, last - first)]
+        found.append(np.repeat(np.arange(len(queries)), last - first) * len(signatures) + stored)
+    flat = sorted_unique(np.concatenate(found))
+    return np.stack([flat // len(signatures), flat % len(signatures)], axis=1)
+
+
+def _bucket_pairs(members: np.ndarray, member_keys: np.ndarray, limit: int, n: int) -> list[np.ndarray]:
     """The pairs (as ``a * n + b``, ``a < b``) of the buckets ``member_keys`` make: all pairs of
-    a bucket of up to ``limit`` members, a star for a bigger one, whose members are then
-    bucketed again by the next band (``split`` more times)."""
+    a bucket of up to ``limit`` members, a star (each with the first) for a bigger one."""
     order = np.argsort(member_keys, kind="stable")  # stable: a bucket lists indexes in order
     members, member_keys = members[order], member_keys[order]
     starts, ends = runs(member_keys)
     sizes = ends - starts
-    out = _pairs_in_small_buckets(members, starts[(sizes > 1) & (sizes <= limit)],
-                                  sizes[(sizes > 1) & (sizes <= limit)], n)
+    small = (sizes > 1) & (sizes <= limit)
+    out = _pairs_in_small_buckets(members, starts[small], sizes[small], n)
     big = sizes > limit
     if big.any():
         heads = np.repeat(members[starts[big]], sizes[big] - 1)
-        rest = np.concatenate([np.arange(s + 1, e) for s, e in zip(starts[big], ends[big])])
+        rest = ranges(starts[big] + 1, sizes[big] - 1)
         out.append(heads * n + members[rest])
-        if split > 0:
-            inside = np.concatenate([np.arange(s, e) for s, e in zip(starts[big], ends[big])])
-            following = (band + 1) % len(keys)
-            with np.errstate(over="ignore"):
-                deeper = member_keys[inside] * _BAND_MIX + keys[following][members[inside]]
-            out += _bucket_pairs(members[inside], deeper, keys, following, limit, split - 1, n)
     return out
 
 
 def _pairs_in_small_buckets(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
                             n: int) -> list[np.ndarray]:
     """Every pair (as ``a * n + b``, ``a < b``) of each bucket, given as runs of ``members``
-    (their starts and sizes): one numpy step per bucket size and pair of columns."""
+    (their starts and sizes): one numpy step per bucket size."""
     out = []
-    for size in np.unique(sizes).tolist():
+    for size in sorted_unique(sizes).tolist():
         chosen = starts[sizes == size]
         block = np.sort(members[chosen[:, None] + np.arange(size)], axis=1)
-        for i in range(size):
-            for j in range(i + 1, size):
-                out.append(block[:, i] * n + block[:, j])
+        first, second = np.triu_indices(size, 1)  # every pair of columns at once
+        out.append((block[:, first] * n + block[:, second]).ravel())
     return out
 
 

@@ -22,6 +22,7 @@ from .errors import NoIndex
 from .model import Article
 from .paths import file_fingerprint
 from .roles import roles_fingerprint
+from .synonyms import default_synonyms_path
 
 SCHEMA_VERSION = "14"
 
@@ -161,9 +162,11 @@ def create_views(db: sqlite_utils.Database) -> None:
 
 
 def index_fingerprint() -> str:
-    """What the index depends on: the analyzer and its rules, the section role cues and the kinds
-    of causes (facts are stored with their kind)."""
-    return f"{analyzer_fingerprint()}-{roles_fingerprint()}-{file_fingerprint(cause_kinds_path())}"
+    """What the index depends on: the analyzer and its rules, the section role cues, the kinds
+    of causes (facts are stored with their kind) and the synonym groups (facts are stored with
+    keys that join a group's words)."""
+    return (f"{analyzer_fingerprint()}-{roles_fingerprint()}-{file_fingerprint(cause_kinds_path())}"
+            f"-{file_fingerprint(default_synonyms_path())}")
 
 
 def set_meta(db: sqlite_utils.Database, **values: Any) -> None:

@@ -18,6 +18,7 @@ import sqlite_utils
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .duplicates import BOILERPLATE_ARTICLES
 from .symptoms import RELATION_ORDER
 
 # Longer sides are compared on their first this many characters: the comparison is quadratic.
@@ -128,15 +129,19 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
 
 
 def boilerplate_page(conn: sqlite3.Connection, page: int = 1) -> dict[str, Any]:
-    """Blocks found in 3 or more articles, those in most articles first, with their places."""
+    """Blocks found in enough articles to be boilerplate (``min_articles``: the build's setting),
+    those in most articles first, with their places."""
     total = conn.execute(
         "select count(*) from duplicate_clusters where kind = 'boilerplate'").fetchone()[0]
     rows = conn.execute(
         """select id, kind, places, articles, similarity, sample from duplicate_clusters
            where kind = 'boilerplate' order by articles desc, places desc, id
            limit ? offset ?""", [DUPLICATES_PAGE, (page - 1) * DUPLICATES_PAGE]).fetchall()
+    setting = conn.execute(
+        "select value from kb_meta where key = 'boilerplate_articles'").fetchone()
     return {"blocks": _groups(conn, rows), "total": total, "page": page,
-            "pages": max(1, -(-total // DUPLICATES_PAGE))}
+            "pages": max(1, -(-total // DUPLICATES_PAGE)),
+            "min_articles": int(setting[0]) if setting else BOILERPLATE_ARTICLES}
 
 
 def _groups(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict[str, Any]]:

@@ -191,7 +191,8 @@ async def duplicates(datasette, request) -> Response:
 
 
 async def boilerplate(datasette, request) -> Response:
-    """``/-/boilerplate``: blocks repeated in 3 or more articles, with their places."""
+    """``/-/boilerplate``: blocks repeated in enough articles (the build's setting), with their
+    places."""
     context = _page_context(datasette, request, "/-/boilerplate", ())
     db = await kb_database(datasette)
     if db is None:

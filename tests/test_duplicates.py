@@ -163,34 +163,17 @@ def test_lsh_matches_a_plain_bucket_count(star, up_to):
     assert expected and lsh_candidates(list(signatures), 4, 2, star=star, all_pairs_up_to=up_to) == expected
 
 
-def test_lsh_splits_a_big_bucket_by_the_next_band():
-    """In a bucket too big for all its pairs, members that agree on the next band too are
-    bucketed again: a pair the star misses (neither is the bucket's first) is found."""
-    from collections import defaultdict
+def test_lsh_query_gives_the_query_stored_pairs_a_plain_bucket_count_gives():
+    from kb.minhash import lsh_query
 
-    from kb.minhash import lsh_candidates
-
-    rng = np.random.default_rng(4)
-    signatures = rng.integers(0, 3, (60, 8), dtype=np.uint64).astype(np.uint32)
-    signatures[:, 0:2] = 7  # one bucket of everything in band 0
-
-    def pairs(members: list[int], band: int, split: bool) -> set[tuple[int, int]]:
-        buckets = defaultdict(list)
-        for i in members:
-            buckets[signatures[i][band * 2 : band * 2 + 2].tobytes()].append(i)
-        out = set()
-        for bucket in buckets.values():
-            if len(bucket) <= 3:
-                out |= {(a, b) for n, a in enumerate(bucket) for b in bucket[n + 1 :]}
-            else:
-                out |= {(bucket[0], b) for b in bucket[1:]}
-                if split:  # split by the next band's rows
-                    out |= pairs(bucket, (band + 1) % 4, False)
-        return out
-
-    everyone = list(range(len(signatures)))
-    expected = set().union(*(pairs(everyone, band, True) for band in range(4)))
-    plain = lsh_candidates(list(signatures), 4, 2, star=True, all_pairs_up_to=3)
-    split = lsh_candidates(list(signatures), 4, 2, star=True, all_pairs_up_to=3, split=1)
-    assert split == expected and plain < split
-    assert plain == set().union(*(pairs(everyone, band, False) for band in range(4)))
+    rng = np.random.default_rng(8)
+    stored = rng.integers(0, 3, (80, 8), dtype=np.uint64).astype(np.uint32)
+    stored[:50, 0:2] = 7  # a big bucket in band 0
+    queries = rng.integers(0, 3, (6, 8), dtype=np.uint64).astype(np.uint32)
+    queries[0, 0:2] = 7
+    expected = {(q, s) for q in range(len(queries)) for s in range(len(stored))
+                if any((queries[q][b * 2 : b * 2 + 2] == stored[s][b * 2 : b * 2 + 2]).all()
+                       for b in range(4))}
+    found = lsh_query(queries, stored, 4, 2)
+    assert expected and set(map(tuple, found.tolist())) == expected
+    assert lsh_query(queries[:0], stored, 4, 2).shape == (0, 2)

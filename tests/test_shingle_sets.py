@@ -9,15 +9,16 @@ from kb.arrays import batches, ranges, sorted_unique
 from kb.shingle_sets import ShingleSets
 
 
-def _texts(seed: int, count: int = 40) -> list[np.ndarray]:
+def _texts(seed: int, count: int = 40, base: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
-    # small values: texts share many of them; some texts empty; repeats within a text
-    return [rng.integers(0, 30, rng.integers(0, 25), dtype=np.uint64) for _ in range(count)]
+    # few values: texts share many of them; some texts empty; repeats within a text
+    return [base + rng.integers(0, 30, rng.integers(0, 25), dtype=np.uint64) for _ in range(count)]
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 4_000_000])  # a batch per pair, small ones, one batch
-def test_intersections_and_common_positions_equal_python_sets(chunk):
-    texts = _texts(1)
+@pytest.mark.parametrize("base", [0, 2**32 - 30])  # values at the top of 32 bits too
+def test_intersections_and_common_positions_equal_python_sets(chunk, base):
+    texts = _texts(1, base=base)
     sets = ShingleSets(texts)
     rng = np.random.default_rng(2)
     a, b = rng.integers(0, len(texts), 300), rng.integers(0, len(texts), 300)

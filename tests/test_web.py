@@ -271,6 +271,7 @@ async def test_duplicates_page_takes_any_arguments(ds, args):
 async def test_boilerplate_report_lists_each_block_with_its_places(ds):
     page = (await get(ds, "/-/boilerplate")).text
     assert "ご予約はお電話" in page
+    assert "定型文(3 つ以上の記事にある文章)" in page  # the build's setting, named
     for article_id in ("evil", "copy-one", "copy-two"):
         assert f"/-/articles/{article_id}" in page
     assert (await get(ds, "/-/boilerplate?page=2")).status_code == 200
