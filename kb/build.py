@@ -67,12 +67,17 @@ def find_article_files(articles_dir: Path) -> list[Path]:
     """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted."""
     if not articles_dir.is_dir():
         raise KbError(f"{articles_dir}: no such folder of articles (give one with --articles)")
-    files = [
-        p
-        for p in articles_dir.rglob("*.md")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(articles_dir).parts)
-    ]
-    return sorted(files)
+    files = []
+    for root, folders, names in os.walk(articles_dir):  # strings: pathlib's rglob is slow
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        files += [os.path.join(root, n) for n in names if n.endswith(".md") and not n.startswith(".")]
+    return sorted((Path(f) for f in files if os.path.isfile(f)), key=lambda p: p.parts)
+
+
+def relative_names(files: list[Path], articles_dir: Path) -> list[str]:
+    """Each file's path below the folder, with forward slashes (how the index names it)."""
+    prefix = len(os.path.join(str(articles_dir), ""))
+    return [str(f)[prefix:].replace(os.sep, "/") for f in files]
 
 
 def build_index(
@@ -196,17 +201,17 @@ def _update(
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
     changed: list[Path] = []
-    for file in files:
-        rel = file.relative_to(articles_dir).as_posix()
+    changed_names: list[str] = []
+    names = relative_names(files, articles_dir)
+    for file, rel in zip(files, names):
         entry = known.get(rel)
         if entry is not None and entry[1] == _file_hash(file):
             report.unchanged += 1
         else:
             changed.append(file)
-    present = {f.relative_to(articles_dir).as_posix() for f in files}
-    for rel in [p for p in known if p not in present] + [
-        f.relative_to(articles_dir).as_posix() for f in changed
-    ]:
+            changed_names.append(rel)
+    present = set(names)
+    for rel in [p for p in known if p not in present] + changed_names:
         if rel in known:
             article_id = known[rel][0]
             store.delete_article(db, article_id)
@@ -327,8 +332,8 @@ def _up_to_date(db_path: Path, articles_dir: Path, files: list[Path],
         return False
     if len(known) != len(files):
         return False
-    for file in files:  # stops at the first file that differs
-        entry = known.get(file.relative_to(articles_dir).as_posix())
+    for file, rel in zip(files, relative_names(files, articles_dir)):  # stops at the first change
+        entry = known.get(rel)
         if entry is None or entry[1] != _file_hash(file):
             return False
     return True

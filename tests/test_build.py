@@ -366,3 +366,16 @@ def test_a_build_with_nothing_to_do_leaves_the_index_file_alone(built, articles_
     assert (built.stat().st_ino, sha256(built)) == (inode, digest)
     build_index(articles_dir, built, workers=1, boilerplate_articles=5)
     assert built.stat().st_ino != inode
+
+
+def test_article_files_are_found_in_sub_folders_skipping_hidden_ones(tmp_path):
+    from kb.build import find_article_files, relative_names
+
+    for name in ("b.md", "a/z.md", "a-b/y.md", "a/c/x.md", ".hidden/h.md", "a/.draft.md",
+                 "notes.txt", "a/README.MD"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", "utf-8")
+    (tmp_path / "folder.md").mkdir()  # a folder named like an article
+    files = find_article_files(tmp_path)
+    # in the order of their path's parts (a build writes them, and numbers sections, so)
+    assert relative_names(files, tmp_path) == ["a/c/x.md", "a/z.md", "a-b/y.md", "b.md"]
