@@ -374,8 +374,11 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
     # build found it, so equally close matches to two copies of it come out the same)
     first_of: dict[str, int] = {}
     hashes = units.text_hashes
-    for i in units.in_place_order().tolist():
+    in_order = units.in_place_order()
+    for i in in_order.tolist():
         first_of.setdefault(hashes[i], i)
+    place = np.empty(len(units), dtype=np.int64)  # each unit's rank in that order
+    place[in_order] = np.arange(len(units))
     texts_of = [first_of[h] for h in hashes]
     distinct = sorted(set(texts_of))
     wanted = sorted({texts_of[i] for i in fresh})
@@ -415,7 +418,6 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
     copies = copies[np.lexsort((-containments[copies], -jaccards[copies]))]
     near: list[int] = []  # the pairs kept, by number
     loose: dict[tuple[int, int], tuple] | None = None  # groups' roots -> the best loose match
-    place = _PlaceOrder(units)
     for n, (a, b), similarity, containment in zip(
             copies.tolist(), pairs[copies].tolist(), np.round(jaccards[copies], 4).tolist(),
             np.round(containments[copies], 4).tolist()):
@@ -428,16 +430,17 @@ def _matches(db: sqlite_utils.Database, units: "_UnitTable", threshold: float,
             near.append(n)
             continue
         if loose is None:  # every close match is linked: the groups are final from here
-            loose = _best_loose(stored_loose, find, obsolete, place)
+            loose = _best_loose(stored_loose, linked, obsolete, place)
         roots = (ra, rb) if ra < rb else (rb, ra)
-        rank = (similarity, containment, place.of(a, b))
+        pa, pb = int(place[a]), int(place[b])
+        rank = (similarity, containment, (pa, pb) if pa < pb else (pb, pa))
         kept = loose.get(roots)
         if kept is None or _closer(rank, kept[0]):
             if kept is not None and kept[1] is not None:
                 obsolete.append(kept[1])  # a stored one, not as close: it goes
             loose[roots] = (rank, None, (n, a, b, similarity, containment))
     if loose is None:
-        loose = _best_loose(stored_loose, find, obsolete, place)
+        loose = _best_loose(stored_loose, linked, obsolete, place)
     for _, _, new in loose.values():
         if new is not None:
             n, a, b, similarity, containment = new
@@ -490,54 +493,45 @@ def _shared_passages(texts: _Texts, sets: ShingleSets, firsts: list[StoredUnit],
     return out
 
 
-class _PlaceOrder:
-    """A pair of units named so that builds agree on it (article, then section and paragraph:
-    section ids differ between builds, but follow the sections' order within an article), to
-    choose between equally close loose matches the same way however they were found."""
-
-    def __init__(self, units: "_UnitTable") -> None:
-        self.units = units
-
-    def of(self, a: int, b: int) -> tuple:
-        u = self.units
-        ka = (u.articles[a], int(u.sections[a]), -1 if u.paragraphs[a] is None else u.paragraphs[a])
-        kb = (u.articles[b], int(u.sections[b]), -1 if u.paragraphs[b] is None else u.paragraphs[b])
-        return (ka, kb) if ka < kb else (kb, ka)
-
-
 def _closer(rank: tuple, other: tuple) -> bool:
     """Whether a loose match ranked (similarity, containment, places) beats another: closer, or
     as close and first by its places."""
     return rank[:2] > other[:2] or (rank[:2] == other[:2] and rank[2] < other[2])
 
 
-def _best_loose(stored: list[tuple[int, int, int, float, float]], find, obsolete: list[int],
-                place: _PlaceOrder) -> dict[tuple[int, int], tuple]:
+def _best_loose(stored: np.ndarray, linked: UnionFind[int], obsolete: list[int],
+                place: np.ndarray) -> dict[tuple[int, int], tuple]:
     """The closest stored loose match between each two groups, by the groups' roots, as
     (rank, id, None); the ids of the others (and of those whose two groups became one) are
-    added to ``obsolete``."""
-    best: dict[tuple[int, int], tuple] = {}
-    for match_id, a, b, similarity, containment in stored:
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            obsolete.append(match_id)
-            continue
-        roots = (ra, rb) if ra < rb else (rb, ra)
-        rank = (similarity, containment, place.of(a, b))
-        kept = best.get(roots)
-        if kept is not None and not _closer(rank, kept[0]):
-            obsolete.append(match_id)
-            continue
-        if kept is not None:
-            obsolete.append(kept[1])
-        best[roots] = (rank, match_id, None)
-    return best
+    added to ``obsolete``. ``stored`` holds rows (id, unit, unit, similarity, containment);
+    ``place`` each unit's rank by article and position (it breaks ties, as for new matches)."""
+    if not len(stored):
+        return {}
+    root = np.arange(len(place))  # each unit's group (its own when it is in none)
+    grouped = list(linked.parent)
+    root[grouped] = [linked.find(x) for x in grouped]
+    ids, a, b = stored[:, 0].astype(np.int64), stored[:, 1].astype(np.int64), stored[:, 2].astype(np.int64)
+    ra, rb = np.minimum(root[a], root[b]), np.maximum(root[a], root[b])
+    pa, pb = np.minimum(place[a], place[b]), np.maximum(place[a], place[b])
+    same = ra == rb
+    obsolete += ids[same].tolist()
+    keep = ~same
+    # best first within each pair of groups: closest, then first by places
+    order = np.lexsort((pb[keep], pa[keep], -stored[keep, 4], -stored[keep, 3], rb[keep], ra[keep]))
+    rows = np.flatnonzero(keep)[order]
+    firsts = np.ones(len(rows), dtype=bool)
+    firsts[1:] = (ra[rows][1:] != ra[rows][:-1]) | (rb[rows][1:] != rb[rows][:-1])
+    obsolete += ids[rows[~firsts]].tolist()
+    best = rows[firsts]
+    return {(x, y): ((sim, cont, (p, q)), match_id, None) for x, y, sim, cont, p, q, match_id in zip(
+        ra[best].tolist(), rb[best].tolist(), stored[best, 3].tolist(), stored[best, 4].tolist(),
+        pa[best].tolist(), pb[best].tolist(), ids[best].tolist())}
 
 
 def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
-                  ) -> tuple[UnionFind[int], list[tuple[int, int, int, float, float]]]:
+                  ) -> tuple[UnionFind[int], np.ndarray]:
     """The groups the stored matches make (linked in a union-find), and the stored loose
-    matches as (id, unit, unit, similarity, containment). All are read: on a corpus dense with
+    matches as rows (id, unit, unit, similarity, containment) of one array. All are read: on a corpus dense with
     copies the clusters of the units a change touches reach most of them anyway. Each place is
     looked up as one number (section and paragraph), for all matches at once."""
     linked: UnionFind[int] = UnionFind()
@@ -546,7 +540,7 @@ def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
         f"coalesce(a_paragraph + 1, 0), b_section_id * {_PLACES} + coalesce(b_paragraph + 1, 0), "
         "similarity, containment from duplicates", [GROUP_SIMILARITY]).fetchall()
     if not rows or not len(units):
-        return linked, []
+        return linked, np.zeros((0, 5))
     numbers = np.array([r[:4] for r in rows], dtype=np.int64)
     codes = units.sections * _PLACES + np.array(
         [0 if p is None else p + 1 for p in units.paragraphs], dtype=np.int64)
@@ -560,9 +554,10 @@ def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
     joins = known & (numbers[:, 1] == 1)
     for a, b in zip(ends[0][joins].tolist(), ends[1][joins].tolist()):
         linked.union(a, b)
-    loose = np.flatnonzero(known & ~joins).tolist()
-    return linked, [(rows[i][0], int(ends[0][i]), int(ends[1][i]), rows[i][4], rows[i][5])
-                    for i in loose]
+    loose = np.flatnonzero(known & ~joins)
+    scores = np.array([r[4:] for r in rows], dtype=np.float64).reshape(-1, 2)
+    return linked, np.column_stack([numbers[loose, 0], ends[0][loose], ends[1][loose],
+                                    scores[loose, 0], scores[loose, 1]]).astype(np.float64)
 
 
 _PLACES = 1 << 20  # a place as one number: section id * _PLACES + paragraph + 1 (0: the section)
