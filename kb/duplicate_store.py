@@ -716,66 +716,87 @@ def _write(db: sqlite_utils.Database, units: "_UnitTable", matches: list[_Match]
 def list_duplicates(db: sqlite_utils.Database, *, min_similarity: float = 0.0,
                     article_id: str | None = None, kind: str | None = None) -> list[dict]:
     """Matches, most similar first, in the DESIGN contract's shape; text found in many places is
-    one entry (its first two places as ``a`` and ``b``, all of them in ``places``)."""
-    clusters = {row[0]: row for row in db.execute("select * from duplicate_clusters")}
-    places: dict[int, list[dict]] = {}
-    for cluster_id, place in _places(db):
-        places.setdefault(cluster_id, []).append(place)
-    out: list[dict] = []
-    seen_clusters: set[int] = set()
-    for row in db.execute(
-        """select d.kind, d.similarity, d.containment, d.a_article_id, d.a_section_id, d.a_paragraph,
-                  d.b_article_id, d.b_section_id, d.b_paragraph, d.shared, d.cluster_id
-           from duplicates d order by d.similarity desc, d.containment desc, d.id"""
+    one entry (its closest match's two places as ``a`` and ``b``, all of them in ``places``).
+    The filters are SQL (an index holds hundreds of thousands of matches), and the sides are
+    read in one query."""
+    conn = db.conn
+    params = {"article": article_id, "kind": kind, "min": min_similarity}
+    many = "(c.kind = 'boilerplate' or c.places > 2)"
+    pair_where = [f"(c.id is null or not {many})", "d.similarity >= :min"]
+    group_where = [many, "c.similarity >= :min"]
+    if article_id:
+        pair_where.append("(d.a_article_id = :article or d.b_article_id = :article)")
+        group_where.append(
+            "c.id in (select cluster_id from duplicate_places where article_id = :article)")
+    if kind:
+        pair_where.append("d.kind = :kind")
+        group_where.append("c.kind = :kind")
+    columns = ("d.kind, d.similarity, d.containment, d.a_article_id, d.a_section_id, "
+               "d.a_paragraph, d.b_article_id, d.b_section_id, d.b_paragraph, d.shared, d.id")
+    rows = conn.execute(
+        f"select {columns} from duplicates d left join duplicate_clusters c "
+        f"on c.id = d.cluster_id where {' and '.join(pair_where)}", params).fetchall()
+    groups = {r[0]: r[1:] for r in conn.execute(
+        f"select c.id, c.kind, c.similarity from duplicate_clusters c "
+        f"where {' and '.join(group_where)}", params)}
+    chosen = json.dumps(sorted(groups))
+    # each group's closest match stands for it (its two places and what they share)
+    firsts = conn.execute(
+        f"""select * from (select {columns}, d.cluster_id, row_number() over (partition by
+              d.cluster_id order by d.similarity desc, d.containment desc, d.id) as n
+            from duplicates d where d.cluster_id in (select value from json_each(?)))
+            where n = 1""", [chosen]).fetchall()
+    places: dict[int, list[tuple]] = {}
+    for cluster_id, *place in conn.execute(
+        "select cluster_id, article_id, section_id, paragraph from duplicate_places "
+        "where cluster_id in (select value from json_each(?)) order by rowid", [chosen]
     ):
-        cluster = clusters.get(row[10])
-        many = cluster is not None and (cluster[1] == "boilerplate" or cluster[2] > 2)
-        entry_kind = cluster[1] if many else row[0]
-        if many:
-            if row[10] in seen_clusters:
-                continue
-            seen_clusters.add(row[10])
-        members = places.get(row[10], []) if many else []
-        if article_id and article_id not in (row[3], row[6]) and not any(
-            p["article_id"] == article_id for p in members
-        ):
-            continue
-        if kind and entry_kind != kind:
-            continue
-        similarity = cluster[4] if many else row[1]
-        if similarity < min_similarity:
-            continue
-        entry = {
-            "kind": entry_kind, "similarity": similarity, "containment": row[2],
-            "a": _side(db, row[3], row[4], row[5]), "b": _side(db, row[6], row[7], row[8]),
-            "shared": row[9],
-        }
-        if many:
-            entry["places"] = members
+        places.setdefault(cluster_id, []).append(tuple(place))
+    entries = [(row, None) for row in rows] + [(row[:11], row[11]) for row in firsts]
+    entries.sort(key=lambda e: (-e[0][1], -e[0][2], e[0][10]))
+    wanted = [p for row, _ in entries for p in (tuple(row[3:6]), tuple(row[6:9]))]
+    wanted += [p for group in places.values() for p in group]
+    side = duplicate_sides(conn, wanted)
+    out = []
+    for row, cluster_id in entries:
+        entry = {"kind": row[0] if cluster_id is None else groups[cluster_id][0],
+                 "similarity": row[1] if cluster_id is None else groups[cluster_id][1],
+                 "containment": row[2], "a": side[tuple(row[3:6])], "b": side[tuple(row[6:9])],
+                 "shared": row[9]}
+        if cluster_id is not None:
+            entry["places"] = [side[p] for p in places.get(cluster_id, [])]
         out.append(entry)
     return out
 
 
-def _places(db: sqlite_utils.Database):
-    for cluster_id, article_id, section_id, paragraph in db.execute(
-        "select cluster_id, article_id, section_id, paragraph from duplicate_places"
-    ):
-        yield cluster_id, _side(db, article_id, section_id, paragraph)
+def duplicate_sides(conn, places: list[tuple[str, int, int | None]],
+                    texts: bool = True) -> dict[tuple[str, int, int | None], dict[str, Any]]:
+    """Each (article, section, paragraph) as a side of a duplicate: the article's title, the
+    section's heading and anchor and (with ``texts``) the text of the section or paragraph;
+    all read in two queries."""
+    section_ids = json.dumps(sorted({p[1] for p in places}))
+    sections = {r[0]: r[1:] for r in conn.execute(
+        f"""select s.id, s.heading, s.anchor, a.title, {'s.text' if texts else "''"}
+            from sections s join articles a on a.id = s.article_id
+            where s.id in (select value from json_each(?))""", [section_ids])}
+    units = json.dumps(sorted({unit_key(p[1], p[2]) for p in places if p[2] is not None}))
+    ranges = {r[0]: (r[1], r[2]) for r in conn.execute(
+        "select unit, start, end from dup_signatures where unit in (select value from json_each(?))",
+        [units])} if texts else {}
+    out = {}
+    for article_id, section_id, paragraph in places:
+        heading, anchor, title, text = sections.get(section_id, ("", None, "", ""))
+        if paragraph is not None and texts:
+            start, end = ranges.get(unit_key(section_id, paragraph), (0, len(text)))
+            text = text[start:end].strip()
+        out[(article_id, section_id, paragraph)] = {
+            "article_id": article_id, "article_title": title, "heading": heading or title,
+            "text": text, "section_id": section_id, "paragraph": paragraph, "anchor": anchor}
+    return out
 
 
 def _side(db: sqlite_utils.Database, article_id: str, section_id: int, paragraph: int | None) -> dict:
-    heading, text, anchor, title = db.execute(
-        "select s.heading, s.text, s.anchor, a.title from sections s join articles a "
-        "on a.id = s.article_id where s.id = ?", [section_id]
-    ).fetchone()
-    if paragraph is not None:
-        start, end = db.execute(
-            "select start, end from dup_signatures where section_id = ? and paragraph = ?",
-            [section_id, paragraph],
-        ).fetchone() or (0, len(text))
-        text = text[start:end].strip()
-    return {"article_id": article_id, "article_title": title, "heading": heading or title,
-            "text": text, "section_id": section_id, "paragraph": paragraph, "anchor": anchor}
+    return duplicate_sides(db.conn, [(article_id, section_id, paragraph)])[(article_id, section_id, paragraph)]
 
 
 def unit_shingles(db: sqlite_utils.Database, section_id: int, paragraph: int | None = None,

@@ -18,6 +18,7 @@ import sqlite_utils
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .duplicate_store import duplicate_sides
 from .duplicates import BOILERPLATE_ARTICLES
 from .symptoms import RELATION_ORDER
 
@@ -110,7 +111,7 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
                    d.a_paragraph, d.b_article_id, d.b_section_id, d.b_paragraph
             {pairs_from} order by d.similarity desc, d.containment desc, d.id
             limit :limit offset :offset""", params).fetchall()
-    sides = _sides(conn, [(r[3], r[4], r[5]) for r in rows] + [(r[6], r[7], r[8]) for r in rows])
+    sides = duplicate_sides(conn, [(r[3], r[4], r[5]) for r in rows] + [(r[6], r[7], r[8]) for r in rows])
     entries = []
     for r in rows:
         a, b = sides[(r[3], r[4], r[5])], sides[(r[6], r[7], r[8])]
@@ -157,37 +158,9 @@ def _groups(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict[str, Any]]
     ):
         if len(places[cluster_id]) < PLACES_SHOWN:
             places[cluster_id].append((article_id, section_id, paragraph))
-    sides = _sides(conn, [p for shown in places.values() for p in shown], texts=False)
+    sides = duplicate_sides(conn, [p for shown in places.values() for p in shown], texts=False)
     return [{"id": r[0], "kind": r[1], "places": r[2], "articles": r[3], "similarity": r[4],
              "sample": r[5], "shown": [sides[p] for p in places[r[0]]]} for r in rows]
-
-
-def _sides(conn: sqlite3.Connection, places: list[tuple[str, int, int | None]],
-           texts: bool = True) -> dict[tuple[str, int, int | None], dict[str, Any]]:
-    """Each (article, section, paragraph) as a side of a duplicate: the article's title, the
-    section's heading and anchor and (with ``texts``) the text of the section or paragraph."""
-    section_ids = list({p[1] for p in places})
-    if not section_ids:
-        return {}
-    marks = ", ".join("?" * len(section_ids))
-    sections = {r[0]: r[1:] for r in conn.execute(
-        f"""select s.id, s.heading, s.anchor, a.title, {'s.text' if texts else "''"}
-            from sections s join articles a on a.id = s.article_id where s.id in ({marks})""",
-        section_ids)}
-    units = [f"{p[1]}:{p[2]}" for p in places if p[2] is not None]
-    ranges = {r[0]: (r[1], r[2]) for r in conn.execute(
-        f"select unit, start, end from dup_signatures where unit in ({', '.join('?' * len(units))})",
-        units)} if units and texts else {}
-    out = {}
-    for article_id, section_id, paragraph in places:
-        heading, anchor, title, text = sections.get(section_id, ("", None, "", ""))
-        if paragraph is not None and texts:
-            start, end = ranges.get(f"{section_id}:{paragraph}", (0, len(text)))
-            text = text[start:end].strip()
-        out[(article_id, section_id, paragraph)] = {
-            "article_id": article_id, "article_title": title, "heading": heading or title,
-            "anchor": anchor, "paragraph": paragraph, "text": text}
-    return out
 
 
 def side_by_side(a: str, b: str) -> tuple[Markup, Markup]:

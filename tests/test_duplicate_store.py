@@ -67,9 +67,22 @@ def test_independent_articles_on_one_topic_are_not_paired(runner, corpus):
 
 
 def test_filters(runner, corpus):
+    """Each filter (done in SQL) keeps exactly the entries of the whole list it should."""
     _, db_path, _ = corpus
-    assert all("a" in {r["a"]["article_id"], r["b"]["article_id"]} | {p["article_id"] for p in r.get("places", [])}
-               for r in rows(runner, db_path, "--article", "a"))
+    everything = rows(runner, db_path)
+
+    def involves(entry, article):
+        return article in ({entry["a"]["article_id"], entry["b"]["article_id"]}
+                           | {p["article_id"] for p in entry.get("places", [])})
+
+    for article in ("a", "b", "c"):
+        expected = [e for e in everything if involves(e, article)]
+        assert expected and rows(runner, db_path, "--article", article) == expected
+    for kind in ("near", "boilerplate"):
+        expected = [e for e in everything if e["kind"] == kind]
+        assert expected and rows(runner, db_path, "--kind", kind) == expected
+    expected = [e for e in everything if e["similarity"] >= 0.9]
+    assert rows(runner, db_path, "--min-similarity", "0.9") == expected
     assert rows(runner, db_path, "--min-similarity", "0.99", "--kind", "near") == []
 
 
