@@ -721,16 +721,7 @@ def list_duplicates(db: sqlite_utils.Database, *, min_similarity: float = 0.0,
     read in one query."""
     conn = db.conn
     params = {"article": article_id, "kind": kind, "min": min_similarity}
-    many = "(c.kind = 'boilerplate' or c.places > 2)"
-    pair_where = [f"(c.id is null or not {many})", "d.similarity >= :min"]
-    group_where = [many, "c.similarity >= :min"]
-    if article_id:
-        pair_where.append("(d.a_article_id = :article or d.b_article_id = :article)")
-        group_where.append(
-            "c.id in (select cluster_id from duplicate_places where article_id = :article)")
-    if kind:
-        pair_where.append("d.kind = :kind")
-        group_where.append("c.kind = :kind")
+    pair_where, group_where = match_filters(article_id, kind, min_similarity)
     columns = ("d.kind, d.similarity, d.containment, d.a_article_id, d.a_section_id, "
                "d.a_paragraph, d.b_article_id, d.b_section_id, d.b_paragraph, d.shared, d.id")
     rows = conn.execute(
@@ -767,6 +758,28 @@ def list_duplicates(db: sqlite_utils.Database, *, min_similarity: float = 0.0,
             entry["places"] = [side[p] for p in places.get(cluster_id, [])]
         out.append(entry)
     return out
+
+
+def match_filters(article_id: str | None, kind: str | None, min_similarity: float = 0.0
+                  ) -> tuple[list[str], list[str]]:
+    """SQL conditions for listing duplicates: on pairs (``duplicates d`` left-joined with its
+    ``duplicate_clusters c``: a loose match, in no cluster, or a cluster of two places that is
+    not boilerplate) and on groups (``duplicate_clusters c`` in many places, or boilerplate),
+    with the parameters ``:article``, ``:kind`` and ``:min``."""
+    many = "(c.kind = 'boilerplate' or c.places > 2)"
+    pair_where = [f"(c.id is null or not {many})"]
+    group_where = [many]
+    if min_similarity:
+        pair_where.append("d.similarity >= :min")
+        group_where.append("c.similarity >= :min")
+    if article_id:
+        pair_where.append("(d.a_article_id = :article or d.b_article_id = :article)")
+        group_where.append(
+            "c.id in (select cluster_id from duplicate_places where article_id = :article)")
+    if kind:
+        pair_where.append("d.kind = :kind")
+        group_where.append("c.kind = :kind")
+    return pair_where, group_where
 
 
 def duplicate_sides(conn, places: list[tuple[str, int, int | None]],

@@ -18,7 +18,7 @@ import sqlite_utils
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .duplicate_store import duplicate_sides
+from .duplicate_store import duplicate_sides, match_filters
 from .duplicates import BOILERPLATE_ARTICLES
 from .symptoms import RELATION_ORDER
 
@@ -91,18 +91,9 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
     if article_id:
         found = conn.execute("select title from articles where id = ?", [article_id]).fetchone()
         title = found[0] if found else None
-    # a pair: a loose match (in no cluster) or a cluster of two places that is not boilerplate
-    pair_where = ["(c.id is null or (c.kind != 'boilerplate' and c.places <= 2))"]
-    group_where = ["(c.kind = 'boilerplate' or c.places > 2)"]
+    pair_where, group_where = match_filters(article_id, kind)
     params: dict[str, Any] = {"article": article_id, "kind": kind,
                               "limit": DUPLICATES_PAGE, "offset": (page - 1) * DUPLICATES_PAGE}
-    if article_id:
-        pair_where.append("(d.a_article_id = :article or d.b_article_id = :article)")
-        group_where.append(
-            "c.id in (select cluster_id from duplicate_places where article_id = :article)")
-    if kind:
-        pair_where.append("d.kind = :kind")
-        group_where.append("c.kind = :kind")
     pairs_from = ("from duplicates d left join duplicate_clusters c on c.id = d.cluster_id "
                   f"where {' and '.join(pair_where)}")
     total = conn.execute(f"select count(*) {pairs_from}", params).fetchone()[0]
