@@ -23,7 +23,6 @@ import sqlite_utils
 
 from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
-from .duplicates import BOILERPLATE_ARTICLES
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
 from .markdown import parse_article_file
@@ -106,7 +105,9 @@ def build_index(
     _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
     boilerplate_articles = boilerplate_articles or _stored_boilerplate_articles(db_path)
-    if not full and _up_to_date(db_path, articles_dir, files, boilerplate_articles):
+    names = relative_names(files, articles_dir)
+    hashes: dict[Path, str] = {}  # each file read and hashed once a build
+    if not full and _up_to_date(db_path, files, names, hashes, boilerplate_articles):
         # nothing to write: the index is not copied and replaced (hundreds of MB) for nothing
         report.unchanged = len(files)
         report.seconds = (dt.datetime.now() - started).total_seconds()
@@ -117,13 +118,14 @@ def build_index(
         if report.full:
             store.set_automerge(db, 0)  # no merging while a new index fills; optimize() at the end
         try:
-            writer = _update(db, articles_dir, files, report, workers, progress, report.full)
+            writer = _update(db, articles_dir, files, names, hashes, report, workers, progress,
+                             report.full)
             if report.analyzed or report.removed or report.full:
                 report.duplicates = duplicate_store.update_duplicates(
                     db, min_articles=boilerplate_articles, signed=writer.signed,
                     written=writer.written)
-            before = store.get_meta(db).get("boilerplate_articles", str(BOILERPLATE_ARTICLES))
-            if before != str(boilerplate_articles):  # the clusters a build left alone too
+            before = duplicate_clusters.boilerplate_setting(store.get_meta(db))
+            if before != boilerplate_articles:  # the clusters a build left alone too
                 duplicate_clusters.classify_again(db, boilerplate_articles)
             store.set_meta(
                 db,
@@ -192,20 +194,22 @@ def _update(
     db: sqlite_utils.Database,
     articles_dir: Path,
     files: list[Path],
+    names: list[str],
+    hashes: dict[Path, str],
     report: BuildReport,
     workers: int | None,
     progress: ProgressCallback | None,
     report_is_full: bool,
 ) -> store.Writer:
-    """Write the changed articles; returns the writer (what it wrote, for duplicate detection)."""
+    """Write the changed articles (``names``: the files' names in the index; ``hashes``: those
+    hashed already); returns the writer (what it wrote, for duplicate detection)."""
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
     changed: list[Path] = []
     changed_names: list[str] = []
-    names = relative_names(files, articles_dir)
     for file, rel in zip(files, names):
         entry = known.get(rel)
-        if entry is not None and entry[1] == _file_hash(file):
+        if entry is not None and entry[1] == _file_hash(file, hashes):
             report.unchanged += 1
         else:
             changed.append(file)
@@ -307,18 +311,17 @@ def _refuse_foreign_file(db_path: Path) -> None:
 
 def _stored_boilerplate_articles(db_path: Path) -> int:
     """The boilerplate setting the index was built with (3 for a new index)."""
+    meta: dict[str, str] = {}
     if db_path.exists() and db_path.stat().st_size:
         try:
             with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-                stored = store.get_meta(sqlite_utils.Database(conn)).get("boilerplate_articles")
-            if stored and stored.isdigit():
-                return int(stored)
+                meta = store.get_meta(sqlite_utils.Database(conn))
         except sqlite3.DatabaseError:
             pass
-    return BOILERPLATE_ARTICLES
+    return duplicate_clusters.boilerplate_setting(meta)
 
 
-def _up_to_date(db_path: Path, articles_dir: Path, files: list[Path],
+def _up_to_date(db_path: Path, files: list[Path], names: list[str], hashes: dict[Path, str],
                 boilerplate_articles: int) -> bool:
     """Whether the index already holds exactly these files, as they are, built the same way."""
     if not db_path.exists() or not _is_reusable(db_path):
@@ -327,14 +330,14 @@ def _up_to_date(db_path: Path, articles_dir: Path, files: list[Path],
         db = sqlite_utils.Database(conn)
         meta = store.get_meta(db)
         known = store.indexed_articles(db)
-    if not meta.get("built_at") or meta.get("boilerplate_articles",
-                                            str(BOILERPLATE_ARTICLES)) != str(boilerplate_articles):
+    if (not meta.get("built_at")
+            or duplicate_clusters.boilerplate_setting(meta) != boilerplate_articles):
         return False
     if len(known) != len(files):
         return False
-    for file, rel in zip(files, relative_names(files, articles_dir)):  # stops at the first change
+    for file, rel in zip(files, names):  # stops at the first change
         entry = known.get(rel)
-        if entry is None or entry[1] != _file_hash(file):
+        if entry is None or entry[1] != _file_hash(file, hashes):
             return False
     return True
 
@@ -365,5 +368,9 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _file_hash(path: Path, hashes: dict[Path, str]) -> str:
+    """A file's content hash, remembered in ``hashes`` (a build compares each file once)."""
+    found = hashes.get(path)
+    if found is None:
+        found = hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found

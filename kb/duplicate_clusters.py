@@ -14,7 +14,7 @@ import json
 
 import sqlite_utils
 
-from .duplicates import groups_places
+from .duplicates import BOILERPLATE_ARTICLES, groups_places
 from .unionfind import UnionFind
 
 
@@ -164,6 +164,13 @@ def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[st
         "select section_id, paragraph from duplicate_places where cluster_id in "
         "(select value from json_each(?)) and article_id not in (select value from json_each(?))",
         [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
+
+
+def boilerplate_setting(meta: dict[str, str]) -> int:
+    """How many articles make a block boilerplate, as an index's ``kb_meta`` says (3 when it
+    does not say)."""
+    value = meta.get("boilerplate_articles", "")
+    return int(value) if value.isdigit() else BOILERPLATE_ARTICLES
 
 
 def classify_again(db: sqlite_utils.Database, min_articles: int) -> None:

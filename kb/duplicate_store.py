@@ -306,6 +306,9 @@ class _UnitTable(Sequence[StoredUnit]):
         (self.keys, self.articles, sections, self.paragraphs, self.starts, self.ends,
          self.text_hashes, sizes, blobs) = (list(c) for c in zip(*rows)) if rows else ([],) * 9
         self.sections = np.array(sections, dtype=np.int64)
+        # each unit's paragraph, -1 for a whole section
+        self.paragraph_numbers = np.array([-1 if p is None else p for p in self.paragraphs],
+                                          dtype=np.int64)
         self.sizes = np.array(sizes, dtype=np.int64)
         # every signature in one array (one numpy call)
         self.signatures = (np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(rows), -1)
@@ -319,8 +322,7 @@ class _UnitTable(Sequence[StoredUnit]):
         """Unit indexes by article, then section (ids follow the order of an article's
         sections), then paragraph (the section itself first)."""
         articles = np.unique(np.array(self.articles, dtype=object), return_inverse=True)[1]
-        paragraphs = np.array([-1 if p is None else p for p in self.paragraphs], dtype=np.int64)
-        return np.lexsort((paragraphs, self.sections, articles.ravel()))
+        return np.lexsort((self.paragraph_numbers, self.sections, articles.ravel()))
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
@@ -552,8 +554,7 @@ def _stored_links(db: sqlite_utils.Database, units: "_UnitTable"
     if not rows or not len(units):
         return linked, np.zeros((0, 5))
     numbers = np.array([r[:4] for r in rows], dtype=np.int64)
-    codes = units.sections * _PLACES + np.array(
-        [0 if p is None else p + 1 for p in units.paragraphs], dtype=np.int64)
+    codes = units.sections * _PLACES + units.paragraph_numbers + 1
     order = np.argsort(codes)
     ends = []
     for column in (2, 3):  # each end's unit, or -1 for a place no longer stored

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .duplicate_store import duplicate_sides, match_filters
-from .duplicates import BOILERPLATE_ARTICLES
+from .duplicate_clusters import boilerplate_setting
 from .symptoms import RELATION_ORDER
 
 # Longer sides are compared on their first this many characters: the comparison is quadratic.
@@ -129,11 +129,10 @@ def boilerplate_page(conn: sqlite3.Connection, page: int = 1) -> dict[str, Any]:
         """select id, kind, places, articles, similarity, sample from duplicate_clusters
            where kind = 'boilerplate' order by articles desc, places desc, id
            limit ? offset ?""", [DUPLICATES_PAGE, (page - 1) * DUPLICATES_PAGE]).fetchall()
-    setting = conn.execute(
-        "select value from kb_meta where key = 'boilerplate_articles'").fetchone()
+    meta = dict(conn.execute("select key, value from kb_meta").fetchall())
     return {"blocks": _groups(conn, rows), "total": total, "page": page,
             "pages": max(1, -(-total // DUPLICATES_PAGE)),
-            "min_articles": int(setting[0]) if setting else BOILERPLATE_ARTICLES}
+            "min_articles": boilerplate_setting(meta)}
 
 
 def _groups(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict[str, Any]]:

@@ -40,6 +40,24 @@ def write_article(folder: Path, name: str, title: str | None = "テスト記事"
     return path
 
 
+def build_after_rule_change(tmp_path: Path, monkeypatch: Any, variable: str, rules: str,
+                            body: str) -> tuple[Path, Any]:
+    """Build one article (a second build has nothing to do), then point the environment
+    ``variable`` at a rule file holding ``rules`` and build again: the index's path and the
+    last build's report."""
+    from kb.build import build_index
+
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md", title="記事A", body=body)
+    db_path = tmp_path / "kb.db"
+    build_index(folder, db_path, workers=1)
+    assert build_index(folder, db_path, workers=1).analyzed == 0
+    rule_file = tmp_path / "rules.txt"
+    rule_file.write_text(rules, encoding="utf-8")
+    monkeypatch.setenv(variable, str(rule_file))
+    return db_path, build_index(folder, db_path, workers=1)
+
+
 def front_matter(path: Path) -> dict[str, Any]:
     """An article's front matter read with PyYAML alone, independently of kb's parser."""
     text = Path(path).read_text(encoding="utf-8-sig")

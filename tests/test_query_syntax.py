@@ -14,7 +14,7 @@ from kb.query import MAX_QUERY_CHARS, parse_query
 from kb.search import search
 from kb.synonyms import parse_synonyms
 
-from helpers import write_article
+from helpers import build_after_rule_change, write_article
 
 
 def headings(db, query: str, **kw) -> list[str]:
@@ -129,15 +129,8 @@ def test_a_synonym_member_with_no_word_is_an_error_naming_the_line(tmp_path):
 def test_a_changed_synonym_file_rebuilds_the_facts_keys(tmp_path, monkeypatch):
     """Facts are stored with keys that join a synonym group's words: after an edit of the file
     the next build analyzes everything again, rather than find nothing to do."""
-    folder = tmp_path / "articles"
-    write_article(folder, "a.md", title="記事A", body="## 原因\n\n首のこりの原因は姿勢です。\n")
-    db_path = tmp_path / "kb.db"
-    build_index(folder, db_path, workers=1)
-    assert build_index(folder, db_path, workers=1).analyzed == 0
-    synonyms = tmp_path / "synonyms.txt"
-    synonyms.write_text("首, うなじ\n", encoding="utf-8")
-    monkeypatch.setenv("KB_SYNONYMS", str(synonyms))
-    report = build_index(folder, db_path, workers=1)
+    _, report = build_after_rule_change(tmp_path, monkeypatch, "KB_SYNONYMS", "首, うなじ\n",
+                                        "## 原因\n\n首のこりの原因は姿勢です。\n")
     assert report.analyzed == 1 and report.full
 
 

@@ -12,7 +12,7 @@ from kb.synonyms import load_synonyms
 from kb.search import search
 from kb.store import open_db
 
-from helpers import write_article
+from helpers import build_after_rule_change, write_article
 
 ARTICLE = """## 腰痛の主な原因
 
@@ -135,15 +135,8 @@ def test_a_missing_rule_file_is_a_clear_error(tmp_path, load):
 
 
 def test_a_changed_role_file_rebuilds_everything(tmp_path, monkeypatch):
-    folder = tmp_path / "articles"
-    write_article(folder, "a.md", title="記事A", body="## 腰痛の豆知識\n\n本文です。\n")
-    db_path = tmp_path / "kb.db"
-    build_index(folder, db_path, workers=1)
-    assert build_index(folder, db_path, workers=1).analyzed == 0
-    rules = tmp_path / "roles.txt"
-    rules.write_text("self_care: 豆知識\n", encoding="utf-8")
-    monkeypatch.setenv("KB_ROLES", str(rules))
-    report = build_index(folder, db_path, workers=1)
+    db_path, report = build_after_rule_change(tmp_path, monkeypatch, "KB_ROLES",
+                                              "self_care: 豆知識\n", "## 腰痛の豆知識\n\n本文です。\n")
     assert report.analyzed == 1 and report.full
     database = open_db(db_path)
     try:
