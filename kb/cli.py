@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from contextlib import contextmanager
@@ -79,6 +80,20 @@ class KbGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         with visible_errors():
             return super().invoke(ctx)
+
+
+class Fraction(click.FloatRange):
+    """A number from 0 to 1; unlike click.FloatRange, "nan" is refused (it compares false
+    with both ends, so FloatRange lets it through)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
+        return number
 
 
 def show_progress(quiet: bool) -> bool:
@@ -227,7 +242,7 @@ def facts(symptom: str | None, db_path: str, relation: str | None, article_id: s
 
 @cli.command()
 @db_option
-@click.option("--min-similarity", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--min-similarity", default=0.0, show_default=True, type=Fraction(),
               help="Only matches at least this similar (Jaccard of word shingles).")
 @click.option("--article", "article_id", help="Only matches that involve this article.")
 @click.option("--kind", type=click.Choice(["exact", "near", "boilerplate"]), help="Only this kind.")
@@ -265,7 +280,7 @@ def duplicates(db_path: str, min_similarity: float, article_id: str | None, kind
 @cli.command()
 @click.argument("draft", type=click.Path(exists=True, dir_okay=False))
 @db_option
-@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--threshold", default=0.5, show_default=True, type=Fraction(),
               help="Report sections and paragraphs at least this similar (or 80% contained).")
 @json_option
 def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:

@@ -433,3 +433,17 @@ def test_kb_check_exits_2_when_the_draft_or_the_index_cannot_be_read(runner, cor
     assert result.exit_code == 2, (result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output and "Error:" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-0.1", "1.5", "abc"])
+@pytest.mark.parametrize("command, option", [("duplicates", "--min-similarity"),
+                                             ("check", "--threshold")])
+def test_a_similarity_that_is_not_a_number_from_0_to_1_is_refused_by_name(
+        runner, corpus, tmp_path, command, option, value):
+    _, db_path, _ = corpus
+    draft = tmp_path / "draft.md"
+    draft.write_text(article_text(title="下書き", body="背中\n"), "utf-8")
+    args = [command, *([str(draft)] if command == "check" else []), "--db", str(db_path)]
+    result = runner.invoke(cli, [*args, option, value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and value in result.output
