@@ -439,7 +439,11 @@ def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
     Each PAGE becomes OUT/<name>.md: the article found amid the page's chrome, its headings and
     their levels, Q&A pairs, and title, dates, category, author and site in the front matter.
     What was guessed is printed on stderr. A page that cannot be read, or holds no article, is
-    named with the reason and nothing is written for it (the exit status is then 1).
+    named with the reason and nothing is written for it (the exit status is then 1). A page is
+    read up to 20 MB (the environment variable KB_MAX_PAGE_BYTES sets another limit).
+
+    Articles are written under OUT only, as plain file names (an export's ids and paths are
+    checked first, all of them), never through a symbolic link, each file whole.
     """
     if export_file:
         if pages:

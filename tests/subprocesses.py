@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import resource
 import select
 import subprocess
 import time
@@ -38,16 +39,22 @@ def kb_env(**extra: str) -> dict[str, str]:
 
 
 def run_kb(*args: str, timeout: float = 60, env: dict[str, str] | None = None,
-           **kwargs) -> subprocess.CompletedProcess:
-    """``python -m kb ARGS`` with its output captured (bytes)."""
+           max_memory: int | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """``python -m kb ARGS`` with its output captured (bytes); ``max_memory`` bounds its address
+    space, so a test of a memory bound cannot eat the machine when the bound regresses."""
+    if max_memory:
+        kwargs["preexec_fn"] = lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                          (max_memory, max_memory))
     return subprocess.run([PYTHON, "-m", "kb", *args], capture_output=True, timeout=timeout,
                           env=env or kb_env(), **kwargs)
 
 
 def run_kb_on_a_full_disk(max_file_bytes: int, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    """``kb ARGS`` in a process that cannot write a file larger than ``max_file_bytes``."""
+    """``kb ARGS`` in a process that cannot write a file larger than ``max_file_bytes``
+    (its output captured, unless ``stdout`` is given)."""
+    kwargs.setdefault("stdout", subprocess.PIPE)
     return subprocess.run([PYTHON, "-c", _FULL_DISK, str(max_file_bytes), *args],
-                          capture_output=True, timeout=60, env=kb_env(), **kwargs)
+                          stderr=subprocess.PIPE, timeout=60, env=kb_env(), **kwargs)
 
 
 def run_kb_in_a_terminal(*args: str, timeout: float = 60) -> bytes:
