@@ -18,6 +18,7 @@ from .duplicate_store import check_draft, list_duplicates
 from .duplicates import BOILERPLATE_ARTICLES, units_of
 from .errors import KbError
 from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
+from .files import write_output
 from .from_export import write_from_export
 from .importer import import_file, write_imported
 from .markdown import parse_article_file
@@ -388,7 +389,9 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
     """Export articles as JSON: metadata, sections, Q&A, facts and duplicates.
 
     Japanese is written unescaped; JSON Lines streams one article a line in constant memory.
-    The shape is the JSON Schema that --schema prints.
+    The shape is the JSON Schema that --schema prints. With -o, a regular file is replaced
+    whole once the export is written (a failed export leaves the old file); a FIFO or a device
+    such as /dev/stdout or /dev/null is written through, never replaced.
     """
     if schema:
         echo_json(export_schema())
@@ -401,26 +404,26 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
         db = store.open_db(db_path)
         try:
             if output == "-":
-                count = write_export(db, sys.stdout, fmt, filters)
-            else:
-                count = _export_to_file(db, Path(output), fmt, filters)
+                count = _export_to_stdout(db, fmt, filters)
+            else:  # a regular file is replaced whole; a FIFO or device is written through
+                count = write_output(Path(output),
+                                     lambda out: write_export(db, out, fmt, filters))
         finally:
             db.close()
     if output != "-":
         echo(f"{output}: {count} articles", err=True)
 
 
-def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int:
-    """Write next to ``path`` and rename at the end, so a failed export leaves no half file."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def _export_to_stdout(db: Any, fmt: str, filters: ExportFilter) -> int:
+    """Write the export to standard output; a full disk behind it is a clear error. A reader
+    that stops early (``| head``) is not one: kb stops quietly, as other tools do."""
     try:
-        with tmp.open("w", encoding="utf-8") as out:
-            count = write_export(db, out, fmt, filters)
-        os.replace(tmp, path)
+        count = write_export(db, sys.stdout, fmt, filters)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
     except OSError as e:
-        raise KbError(f"{path}: cannot be written: {e.strerror or e}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise KbError(f"standard output: cannot be written: {e.strerror or e}") from e
     return count
 
 
