@@ -129,7 +129,7 @@ def safe_name(name: object) -> str:
     """
     problem = _name_problem(name)
     if problem:
-        raise UnsafeName(f"{visible(repr(name))} is not a plain file name: it {problem}")
+        raise UnsafeName(f"{name!r} is not a plain file name: it {problem}")
     return name  # type: ignore[return-value]
 
 
@@ -139,15 +139,15 @@ def safe_relative_path(path: object) -> PurePosixPath:
     ``..``, so it stays under the folder it is joined to."""
     if not isinstance(path, str) or not path:
         problem = "is not text" if not isinstance(path, str) else "is empty"
-        raise UnsafeName(f"{visible(repr(path))} is not a relative path: it {problem}")
+        raise UnsafeName(f"{path!r} is not a relative path: it {problem}")
     parts = path.split("/")
     if len(parts) > MAX_FOLDERS + 1:
-        raise UnsafeName(f"{visible(repr(path))} is more than {MAX_FOLDERS} folders deep")
+        raise UnsafeName(f"{path!r} is more than {MAX_FOLDERS} folders deep")
     for part in parts:
         problem = "is absolute" if part == "" and path.startswith("/") else _name_problem(part)
         if problem:
-            raise UnsafeName(f"{visible(repr(path))} is not a plain relative path: "
-                             f"{visible(repr(part))} {problem}")
+            raise UnsafeName(f"{path!r} is not a plain relative path: "
+                             f"{part!r} {problem}")
     return PurePosixPath(*parts)
 
 
