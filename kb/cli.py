@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import sys
 from contextlib import contextmanager
@@ -18,12 +18,14 @@ from .duplicate_store import check_draft, list_duplicates
 from .duplicates import BOILERPLATE_ARTICLES, units_of
 from .errors import KbError
 from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
+from .files import write_output
 from .from_export import write_from_export
 from .importer import import_file, write_imported
 from .markdown import parse_article_file
 from .query import MAX_QUERY_CHARS
 from .search import search as run_search
 from .symptoms import find_facts
+from .terminal import json_text, visible
 
 
 def db_option(fn: Callable) -> Callable:
@@ -38,8 +40,15 @@ def json_option(fn: Callable) -> Callable:
 
 
 def echo_json(data: Any) -> None:
-    """Print a JSON document, Japanese unescaped."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Print a JSON document, Japanese unescaped, terminal controls escaped (kb.terminal)."""
+    click.echo(json_text(data, indent=2))
+
+
+def echo(text: str = "", *, bold: bool = False, nl: bool = True, err: bool = False) -> None:
+    """Print human-readable output: every line of it goes through here, so what an article, a
+    page or a file name holds is shown and never obeyed by the terminal (kb.terminal.visible)."""
+    text = visible(text)
+    click.echo(click.style(text, bold=True) if bold else text, nl=nl, err=err)
 
 
 @contextmanager
@@ -51,12 +60,49 @@ def kb_errors() -> Iterator[None]:
         raise click.ClickException(str(e)) from e
 
 
+@contextmanager
+def visible_errors() -> Iterator[None]:
+    """Error messages (they quote file names, options, article text) with terminal controls
+    made visible, like every other line kb prints."""
+    try:
+        yield
+    except click.ClickException as e:
+        e.message = visible(e.message)
+        raise
+
+
+class KbGroup(click.Group):
+    """kb's command group: click's own error messages are made visible too."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with visible_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with visible_errors():
+            return super().invoke(ctx)
+
+
+class Fraction(click.FloatRange):
+    """A number from 0 to 1; unlike click.FloatRange, "nan" is refused (it compares false
+    with both ends, so FloatRange lets it through)."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
+        return number
+
+
 def show_progress(quiet: bool) -> bool:
     """A progress bar only for a person at a terminal: not in CI, not with --quiet."""
     return not quiet and sys.stderr.isatty() and not os.environ.get("CI")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def cli() -> None:
     """kb: a Japanese-first knowledge base of health articles.
@@ -99,7 +145,7 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
     if as_json:
         echo_json({k: v for k, v in vars(report).items() if k != "errors"})
     elif not quiet:
-        click.echo(
+        echo(
             f"{report.db_path}: {report.articles} articles ({report.analyzed} analyzed, "
             f"{report.unchanged} unchanged, {report.removed} removed) in {report.seconds:.2f}s"
             + (f"; {report.duplicates} duplicate matches (kb duplicates)" if report.duplicates else ""),
@@ -137,16 +183,18 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         echo_json(result.to_dict())
         return
     if result.truncated:
-        click.echo(f"(the query was cut to its first {MAX_QUERY_CHARS} characters)", err=True)
+        echo(f"(the query was cut to its first {MAX_QUERY_CHARS} characters)", err=True)
     if not result.hits:
-        click.echo(f"No results for {query!r}.")
+        echo(f"No results for {query!r}.")
         return
     for n, hit in enumerate(result.hits, start=offset + 1):
         label = {"qa": "Q&A"}.get(hit.kind, hit.kind)
-        click.echo(click.style(f"{n}. {hit.heading}", bold=True) + f"  [{label}, {hit.score:.2f}]")
-        click.echo(f"   {hit.article_title} ({hit.article_id})")
+        echo(f"{n}. {hit.heading}", bold=True, nl=False)
+        echo(f"  [{label}, {hit.score:.2f}]")
+        echo(f"   {hit.article_title} ({hit.article_id})")
+        # the snippet's text was made visible between the markers (kb.snippets.escape)
         click.echo(f"   {hit.snippet}")
-        click.echo()
+        echo()
 
 
 RELATION_TITLES = {"warning": "Warning signs: see a doctor now (危険なサイン)",
@@ -178,24 +226,24 @@ def facts(symptom: str | None, db_path: str, relation: str | None, article_id: s
         echo_json([r.to_dict() for r in rows])
         return
     if not rows:
-        click.echo(f"No facts for {symptom!r}." if symptom else "No facts.")
+        echo(f"No facts for {symptom!r}." if symptom else "No facts.")
         return
     for rel, title in RELATION_TITLES.items():
         group = [r for r in rows if r.relation == rel]
         if not group:
             continue
-        click.echo(click.style(title, bold=True))
+        echo(title, bold=True)
         for r in group:
             detail = ", ".join(x for x in (r.cause_kind, r.certainty) if x)
             detail = f" [{detail}]" if detail else ""
-            click.echo(f"  {r.symptom} → {r.cause}{detail}")
-            click.echo(f"      {r.article_id} › {r.heading or r.article_title}: {r.evidence[:80]}")
-        click.echo()
+            echo(f"  {r.symptom} → {r.cause}{detail}")
+            echo(f"      {r.article_id} › {r.heading or r.article_title}: {r.evidence[:80]}")
+        echo()
 
 
 @cli.command()
 @db_option
-@click.option("--min-similarity", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--min-similarity", default=0.0, show_default=True, type=Fraction(),
               help="Only matches at least this similar (Jaccard of word shingles).")
 @click.option("--article", "article_id", help="Only matches that involve this article.")
 @click.option("--kind", type=click.Choice(["exact", "near", "boilerplate"]), help="Only this kind.")
@@ -217,23 +265,23 @@ def duplicates(db_path: str, min_similarity: float, article_id: str | None, kind
         echo_json(rows)
         return
     if not rows:
-        click.echo("No duplicates.")
+        echo("No duplicates.")
         return
     for row in rows:
         places = row.get("places") or [row["a"], row["b"]]
-        click.echo(click.style(f"{row['kind']}  similarity {row['similarity']:.2f}"
-                               f"  contained {row['containment']:.2f}  {len(places)} places", bold=True))
+        echo(f"{row['kind']}  similarity {row['similarity']:.2f}"
+             f"  contained {row['containment']:.2f}  {len(places)} places", bold=True)
         for place in places:
             where = f"¶{place['paragraph'] + 1}" if place["paragraph"] is not None else "section"
-            click.echo(f"  {place['article_id']} › {place['heading']} ({where})")
-        click.echo(f"  shared: {row['shared'][:100]}")
-        click.echo()
+            echo(f"  {place['article_id']} › {place['heading']} ({where})")
+        echo(f"  shared: {row['shared'][:100]}")
+        echo()
 
 
 @cli.command()
 @click.argument("draft", type=click.Path(exists=True, dir_okay=False))
 @db_option
-@click.option("--threshold", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--threshold", default=0.5, show_default=True, type=Fraction(),
               help="Report sections and paragraphs at least this similar (or 80% contained).")
 @json_option
 def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
@@ -251,20 +299,21 @@ def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
         finally:
             db.close()
     except KbError as e:  # status 2: status 1 means "repeats something" to an editor's CI
-        click.echo(f"Error: {e}", err=True)
+        echo(f"Error: {e}", err=True)
         sys.exit(2)
     if as_json:
         echo_json(found)
     elif not found:
-        click.echo(f"{draft}: repeats nothing published.")
+        echo(f"{draft}: repeats nothing published.")
     else:
         for f in found:
             published = f["published"]
             where = f"¶{published['paragraph'] + 1}" if published["paragraph"] is not None else "section"
-            click.echo(click.style(f"{f['kind']} {f['similarity']:.2f} (contained {f['containment']:.2f})", bold=True)
-                       + f"  draft › {f['draft']['heading'] or '(introduction)'}")
-            click.echo(f"  repeats {published['article_id']} › {published['heading']} ({where})")
-            click.echo(f"  {f['draft']['text'][:100]}")
+            echo(f"{f['kind']} {f['similarity']:.2f} (contained {f['containment']:.2f})",
+                 bold=True, nl=False)
+            echo(f"  draft › {f['draft']['heading'] or '(introduction)'}")
+            echo(f"  repeats {published['article_id']} › {published['heading']} ({where})")
+            echo(f"  {f['draft']['text'][:100]}")
     if found:
         sys.exit(1)
 
@@ -283,12 +332,12 @@ def stats(db_path: str, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['articles']} articles, {data['sections']} sections, {data['qa']} Q&A pairs")
+    echo(f"{data['articles']} articles, {data['sections']} sections, {data['qa']} Q&A pairs")
     for key, title in (("by_language", "lang"), ("by_site", "site")):
-        click.echo(f"\nby {title}:")
+        echo(f"\nby {title}:")
         for row in data[key]:
-            click.echo(f"  {row[title] or '-'}: {row['articles']} articles, "
-                       f"{row['sections']} sections, {row['qa']} Q&A")
+            echo(f"  {row[title] or '-'}: {row['articles']} articles, "
+                 f"{row['sections']} sections, {row['qa']} Q&A")
 
 
 @cli.command()
@@ -308,7 +357,7 @@ def analyze(text: str, as_json: bool) -> None:
     for r in rows:
         alts = f"  also: {' '.join(r['alts'])}" if r["alts"] else ""
         reading = f"  [{r['reading']}]" if r["reading"] else ""
-        click.echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
+        echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
 
 
 def _since_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -340,7 +389,9 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
     """Export articles as JSON: metadata, sections, Q&A, facts and duplicates.
 
     Japanese is written unescaped; JSON Lines streams one article a line in constant memory.
-    The shape is the JSON Schema that --schema prints.
+    The shape is the JSON Schema that --schema prints. With -o, a regular file is replaced
+    whole once the export is written (a failed export leaves the old file); a FIFO or a device
+    such as /dev/stdout or /dev/null is written through, never replaced.
     """
     if schema:
         echo_json(export_schema())
@@ -353,26 +404,26 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
         db = store.open_db(db_path)
         try:
             if output == "-":
-                count = write_export(db, sys.stdout, fmt, filters)
-            else:
-                count = _export_to_file(db, Path(output), fmt, filters)
+                count = _export_to_stdout(db, fmt, filters)
+            else:  # a regular file is replaced whole; a FIFO or device is written through
+                count = write_output(Path(output),
+                                     lambda out: write_export(db, out, fmt, filters))
         finally:
             db.close()
     if output != "-":
-        click.echo(f"{output}: {count} articles", err=True)
+        echo(f"{output}: {count} articles", err=True)
 
 
-def _export_to_file(db: Any, path: Path, fmt: str, filters: ExportFilter) -> int:
-    """Write next to ``path`` and rename at the end, so a failed export leaves no half file."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def _export_to_stdout(db: Any, fmt: str, filters: ExportFilter) -> int:
+    """Write the export to standard output; a full disk behind it is a clear error. A reader
+    that stops early (``| head``) is not one: kb stops quietly, as other tools do."""
     try:
-        with tmp.open("w", encoding="utf-8") as out:
-            count = write_export(db, out, fmt, filters)
-        os.replace(tmp, path)
+        count = write_export(db, sys.stdout, fmt, filters)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
     except OSError as e:
-        raise KbError(f"{path}: cannot be written: {e.strerror or e}") from e
-    finally:
-        tmp.unlink(missing_ok=True)
+        raise KbError(f"standard output: cannot be written: {e.strerror or e}") from e
     return count
 
 
@@ -391,7 +442,11 @@ def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
     Each PAGE becomes OUT/<name>.md: the article found amid the page's chrome, its headings and
     their levels, Q&A pairs, and title, dates, category, author and site in the front matter.
     What was guessed is printed on stderr. A page that cannot be read, or holds no article, is
-    named with the reason and nothing is written for it (the exit status is then 1).
+    named with the reason and nothing is written for it (the exit status is then 1). A page is
+    read up to 20 MB (the environment variable KB_MAX_PAGE_BYTES sets another limit).
+
+    Articles are written under OUT only, as plain file names (an export's ids and paths are
+    checked first, all of them), never through a symbolic link, each file whole.
     """
     if export_file:
         if pages:
@@ -401,9 +456,9 @@ def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
                                         dry_run=dry_run)
         for path, markdown in written:
             if dry_run:
-                click.echo(f"<!-- {path} -->\n{markdown}")
-        click.echo(f"{len(written)} articles {'read from' if dry_run else 'written from'} "
-                   f"{export_file}" + ("" if dry_run else f" to {out_dir}"), err=True)
+                echo(f"<!-- {path} -->\n{markdown}")
+        echo(f"{len(written)} articles {'read from' if dry_run else 'written from'} "
+             f"{export_file}" + ("" if dry_run else f" to {out_dir}"), err=True)
         return
     if not pages:
         raise click.UsageError("give at least one PAGE file (or --from-export FILE)")
@@ -412,14 +467,14 @@ def import_(pages: tuple[str, ...], out_dir: str, dry_run: bool, force: bool,
         try:
             imported = import_file(Path(page))
             if dry_run:
-                click.echo(imported.markdown)
+                echo(imported.markdown)
             else:
                 target = write_imported(imported, Path(out_dir), force=force)
         except KbError as e:
             failed += 1
-            click.echo(f"Error: {e}", err=True)
+            echo(f"Error: {e}", err=True)
             continue
-        click.echo(imported.summary() + ("" if dry_run else f"\n  written to {target}"), err=True)
+        echo(imported.summary() + ("" if dry_run else f"\n  written to {target}"), err=True)
     if failed:
         sys.exit(1)
 

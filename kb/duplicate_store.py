@@ -840,8 +840,10 @@ def check_draft(db: sqlite_utils.Database, units: Sequence, threshold: float = N
     bands, rows = lsh_bands(threshold, _HASHER.permutations)
     # a draft unit too short to compare can only be an exact copy (found by its text below)
     comparable = [i for i, h in enumerate(draft_sets) if len(h) >= MIN_SHINGLES]
-    found = lsh_query(np.asarray([draft_signatures[i] for i in comparable], dtype=np.uint32)
-                      .reshape(len(comparable), -1), stored.signatures, bands, rows)
+    # one row a signature, also when there are none (a stub draft: one word, no body)
+    queries = np.asarray([draft_signatures[i] for i in comparable], dtype=np.uint32)
+    found = lsh_query(queries.reshape(len(comparable), _HASHER.permutations),
+                      stored.signatures, bands, rows)
     pairs = {(comparable[q], s) for q, s in found.tolist()}
     pairs |= {(hashes[u.text_hash], n) for n, u in enumerate(stored) if u.text_hash in hashes}
     texts = _Texts(db)

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from .errors import KbError
 from .paths import data_file
+from .terminal import json_text
 
 FORMAT_VERSION = 1
 SCHEMA_FILE = "export.schema.json"
@@ -90,7 +91,8 @@ def write_export(db: sqlite_utils.Database, out: TextIO, fmt: str = "jsonl",
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    # Japanese unescaped; characters a terminal obeys escaped (the same text for a parser)
+    return json_text(data)
 
 
 def _where(filters: ExportFilter) -> tuple[str, list[Any]]:

@@ -4,17 +4,24 @@
 text, finds the article in it (kb/scraped_page.py, kb/html_page.py), gives its headings levels
 (kb/page_outline.py) and writes the article (kb/article_writer.py). The result says what was
 guessed, so the command can tell the editor what to check.
+
+A page file is read up to ``MAX_PAGE_BYTES`` (20 MB; the environment variable
+``KB_MAX_PAGE_BYTES`` sets another number of bytes): a larger file, or a device that never ends
+such as ``/dev/zero``, is refused with a message, and a FIFO nobody writes to reads as empty.
+The article's file name, made from the page's URL or file name, is checked like every name kb
+writes (kb/files.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .article_writer import render_article, render_blocks
 from .encoding import UnreadablePage, decode_page
-from .errors import InvalidArticle, KbError
+from .errors import InvalidArticle
+from .files import UnsafeName, byte_limit, read_limited, safe_name, write_article_files
 from .html_page import looks_like_html, read_html
 from .language import detect_language
 from .markdown import parse_article
@@ -22,16 +29,14 @@ from .page_outline import Paragraph, assign_levels
 from .scraped_page import read_scraped
 
 MIN_ARTICLE_CHARS = 80  # less body text than this is no article (a menu, an error page)
+MAX_PAGE_BYTES = 20 * 1024 * 1024  # a page larger than this is not read (KB_MAX_PAGE_BYTES)
+PAGE_LIMIT_VARIABLE = "KB_MAX_PAGE_BYTES"
+MAX_ID_CHARS = 80  # a longer URL slug is cut: the id names a file (255 bytes at most)
 _ID_UNSAFE = re.compile(r"[^\w\-.]+")
 
 
 class NoArticle(InvalidArticle):
     """A page in which no article could be found."""
-
-
-class ArticleExists(KbError):
-    """The article file to write exists already (use --force to overwrite it), or cannot be
-    written where it should go."""
 
 
 @dataclass
@@ -92,6 +97,10 @@ def read_page(data: bytes, source: str, article_id: str | None = None) -> Import
     body = render_blocks(page.blocks)
     meta["lang"] = detect_language(title + "\n" + body)
     article_id = article_id or _article_id(source, meta)
+    try:
+        safe_name(f"{article_id}.md")
+    except UnsafeName as e:
+        raise InvalidArticle(source, f"cannot name the article's file: {e}; nothing written") from e
     markdown = render_article(_ordered(meta), body)
     # the article must read back in the DESIGN format; counts come from kb's own parser
     article = parse_article(markdown.encode("utf-8"), f"{article_id}.md", default_id=article_id)
@@ -105,25 +114,20 @@ def read_page(data: bytes, source: str, article_id: str | None = None) -> Import
 
 
 def import_file(path: Path) -> ImportedPage:
-    """Read one page file and make it into an article."""
+    """Read one page file (at most ``KB_MAX_PAGE_BYTES``) and make it into an article."""
+    limit = byte_limit(PAGE_LIMIT_VARIABLE, MAX_PAGE_BYTES)
     try:
-        data = path.read_bytes()
+        data = read_limited(path, limit, PAGE_LIMIT_VARIABLE)
     except OSError as e:
         raise UnreadablePage(str(path), f"cannot be read: {e.strerror or e}") from e
     return read_page(data, str(path))
 
 
 def write_imported(page: ImportedPage, out_dir: Path, force: bool = False) -> Path:
-    """Write the article as ``out_dir/<id>.md``; an existing file only with ``force``."""
-    target = Path(out_dir) / f"{page.article_id}.md"
-    if target.exists() and not force:
-        raise ArticleExists(f"{target}: exists already; use --force to overwrite it")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.markdown, encoding="utf-8")
-    except OSError as e:
-        raise ArticleExists(f"{target}: cannot be written: {e.strerror or e}") from e
-    return target
+    """Write the article as ``out_dir/<id>.md``; an existing file only with ``force``, and
+    never through a symbolic link (kb.files.write_article_files)."""
+    name = PurePosixPath(safe_name(f"{page.article_id}.md"))
+    return write_article_files(Path(out_dir), [(name, page.markdown)], force=force)[0]
 
 
 def _article_id(source: str, meta: dict[str, object]) -> str:
@@ -136,7 +140,7 @@ def _article_id(source: str, meta: dict[str, object]) -> str:
     if slug.isdigit() and len(parts) > 1:
         slug = f"{parts[-2]}-{slug}"  # /column/123.html: column-123
     base = slug if slug and re.fullmatch(r"[\w\-.]+", slug) else Path(source).stem
-    return _ID_UNSAFE.sub("-", base).strip("-.") or "article"
+    return _ID_UNSAFE.sub("-", base[:MAX_ID_CHARS]).strip("-.") or "article"
 
 
 def _ordered(meta: dict[str, object]) -> dict[str, object]:
@@ -144,5 +148,5 @@ def _ordered(meta: dict[str, object]) -> dict[str, object]:
                                   "category", "tags") if meta.get(k)}
 
 
-__all__ = ["ArticleExists", "ImportedPage", "NoArticle", "import_file", "read_page",
+__all__ = ["ImportedPage", "NoArticle", "import_file", "read_page",
            "write_imported"]

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import NamedTuple, Sequence
 
 from .analysis import Token, get_analyzer
+from .terminal import visible
 
 HTML_MARKER = ("<mark>", "</mark>")
 
@@ -27,7 +28,8 @@ def make_snippet(
 ) -> str:
     """An excerpt of the original text around the densest run of matched words, marked.
 
-    With the HTML marker the text is escaped; another marker (a terminal's) leaves it as it is.
+    With the HTML marker the text is HTML-escaped; with another (a terminal's) the characters a
+    terminal would obey are made visible (:func:`escape`).
     Given the text's index ``terms`` and their ``spans`` (stored at build time), the text is not
     analyzed again: each distinct term is looked at once, and its place is known.
     """
@@ -102,5 +104,6 @@ def _best_window(tokens: list[Token], width: int) -> int:
 
 
 def escape(text: str, marker: tuple[str, str]) -> str:
-    """HTML-escape text when the marker is HTML; a terminal's text is left as it is."""
-    return html.escape(text, quote=False) if marker[0].startswith("<") else text
+    """Text to put between markers: HTML-escaped when the marker is HTML, else (a terminal's)
+    with the characters a terminal would obey written as escapes (kb.terminal.visible)."""
+    return html.escape(text, quote=False) if marker[0].startswith("<") else visible(text)

@@ -370,3 +370,80 @@ def test_articles_added_in_steps_give_what_a_build_from_scratch_gives(tmp_path, 
     assert got == expected
     assert {entry[0] for entry in expected} >= {"pair", "flag"}
     shutil.rmtree(folder)
+
+
+STUBS = {
+    "front matter only": article_text(title="下書き", body=""),
+    "front matter and blank lines": article_text(title="下書き", body="\n\n\n"),
+    "a body of one word": article_text(title="下書き", body="背中\n"),
+    "a heading with one sentence": article_text(title="下書き", body="## 背中\n\n背中が熱い。\n"),
+    "a heading and no body": article_text(title="下書き", body="## 背中が熱い原因\n"),
+    "one short paragraph in each of two sections": article_text(
+        title="下書き", body="## 一\n\n熱い。\n\n## 二\n\n痛い。\n"),
+}
+
+
+@pytest.mark.parametrize("stub", list(STUBS))
+def test_kb_check_of_a_stub_draft_repeats_nothing_and_exits_0(runner, corpus, tmp_path, stub):
+    _, db_path, _ = corpus
+    draft = tmp_path / "draft.md"
+    draft.write_text(STUBS[stub], "utf-8")
+    for args in ([], ["--json"]):
+        result = runner.invoke(cli, ["check", str(draft), "--db", str(db_path), *args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+
+
+def test_kb_check_of_a_stub_that_copies_a_published_stub_exits_1(runner, tmp_path):
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md", title="短い記事", body="## 背中\n\n背中が熱い。\n")
+    db_path = tmp_path / "kb.db"
+    build_index(folder, db_path, workers=1)
+    draft = tmp_path / "draft.md"
+    draft.write_text(article_text(title="下書き", body="## 背中\n\n背中が熱い。\n"), "utf-8")
+    result = runner.invoke(cli, ["check", str(draft), "--db", str(db_path), "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)[0]["kind"] == "exact"
+
+
+@pytest.mark.parametrize("case", ["empty file", "no title", "missing draft", "a folder as draft",
+                                  "missing index", "a folder as index", "not an index"])
+def test_kb_check_exits_2_when_the_draft_or_the_index_cannot_be_read(runner, corpus, tmp_path,
+                                                                      case):
+    _, db_path, _ = corpus
+    draft = tmp_path / "draft.md"
+    draft.write_text(article_text(title="下書き", body="背中\n"), "utf-8")
+    if case == "empty file":
+        draft.write_bytes(b"")
+    elif case == "no title":
+        draft.write_text("# 見出しだけ\n", "utf-8")
+    elif case == "missing draft":
+        draft = tmp_path / "nope.md"
+    elif case == "a folder as draft":
+        draft = tmp_path
+    elif case == "missing index":
+        db_path = tmp_path / "none.db"
+    elif case == "a folder as index":
+        db_path = tmp_path
+    elif case == "not an index":
+        db_path = tmp_path / "other.db"
+        db_path.write_text("not sqlite at all\n" * 100, "utf-8")
+    result = runner.invoke(cli, ["check", str(draft), "--db", str(db_path)])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and "Error:" in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-0.1", "1.5", "abc"])
+@pytest.mark.parametrize("command, option", [("duplicates", "--min-similarity"),
+                                             ("check", "--threshold")])
+def test_a_similarity_that_is_not_a_number_from_0_to_1_is_refused_by_name(
+        runner, corpus, tmp_path, command, option, value):
+    _, db_path, _ = corpus
+    draft = tmp_path / "draft.md"
+    draft.write_text(article_text(title="下書き", body="背中\n"), "utf-8")
+    args = [command, *([str(draft)] if command == "check" else []), "--db", str(db_path)]
+    result = runner.invoke(cli, [*args, option, value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and value in result.output

@@ -3,6 +3,8 @@ pages in the encodings of Japanese sites are decoded."""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from kb.encoding import UnreadablePage
 from kb.importer import NoArticle, read_page
 
 from helpers import SEEDS
+from subprocesses import kb_env, run_kb
 
 SEED = SEEDS / "001_7221afbe6145a639.txt"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -105,3 +108,63 @@ def test_an_html_page_in_the_charset_it_declares_is_decoded():
             "and take a break every half hour, naïve as that sounds.</p></article></body></html>")
     imported = read_page(html.encode("cp1252"), "page.html")
     assert imported.encoding == "windows_1252" and "café chair" in imported.markdown
+
+
+# --- how much of a page is read --------------------------------------------------------------
+
+
+def test_a_never_ending_device_is_read_up_to_the_limit_and_refused(tmp_path):
+    """/dev/zero (a device that never ends) stops at the limit, with a message."""
+    result = run_kb("import", "/dev/zero", "--out", str(tmp_path / "out"), max_memory=2 << 30,
+                    env=kb_env(KB_MAX_PAGE_BYTES="1000000"))
+    assert result.returncode == 1
+    assert b"/dev/zero: larger than 1,000,000 bytes" in result.stderr
+    assert b"KB_MAX_PAGE_BYTES" in result.stderr and b"Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_default_limit_stops_dev_zero_too(tmp_path):
+    result = run_kb("import", "/dev/zero", "--out", str(tmp_path / "out"), max_memory=2 << 30)
+    assert result.returncode == 1 and b"larger than 20,971,520 bytes" in result.stderr
+
+
+def test_a_page_larger_than_the_limit_is_refused_before_it_is_read(runner, tmp_path, monkeypatch):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(64 << 20)  # 64 MB, sparse: no disk used
+    result = runner.invoke(cli, ["import", str(big), str(SEED), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and f"{big}: larger than 20,971,520 bytes" in result.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [f"{SEED.stem}.md"]
+    monkeypatch.setenv("KB_MAX_PAGE_BYTES", str(SEED.stat().st_size - 1))
+    result = runner.invoke(cli, ["import", str(SEED), "--dry-run"])
+    assert result.exit_code == 1 and "KB_MAX_PAGE_BYTES sets the limit" in result.stderr
+    monkeypatch.setenv("KB_MAX_PAGE_BYTES", str(SEED.stat().st_size))
+    assert runner.invoke(cli, ["import", str(SEED), "--dry-run"]).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "20MB"])
+def test_a_limit_that_is_not_a_number_of_bytes_is_named(runner, tmp_path, monkeypatch, value):
+    monkeypatch.setenv("KB_MAX_PAGE_BYTES", value)
+    result = runner.invoke(cli, ["import", str(SEED), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and f"KB_MAX_PAGE_BYTES={value!r}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_fifo_nobody_writes_to_is_empty_not_a_hang(tmp_path):
+    fifo = tmp_path / "page.txt"
+    os.mkfifo(fifo)
+    result = run_kb("import", str(fifo), "--out", str(tmp_path / "out"), timeout=30)
+    assert result.returncode == 1 and f"{fifo}: file is empty".encode() in result.stderr
+
+
+def test_a_page_from_a_pipe_is_read(tmp_path):
+    """``kb import <(curl ...)``: a pipe with a writer is read to its end."""
+    reader, writer = os.pipe()
+    data = SEED.read_bytes()
+    feeder = threading.Thread(target=lambda: (os.write(writer, data), os.close(writer)))
+    feeder.start()
+    result = run_kb("import", f"/dev/fd/{reader}", "--dry-run", pass_fds=(reader,))
+    feeder.join()
+    os.close(reader)
+    assert result.returncode == 0, result.stderr
+    assert "首の後ろが熱くなる原因" in result.stdout.decode("utf-8")
