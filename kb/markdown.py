@@ -6,18 +6,17 @@ problem is raised as :class:`~kb.errors.InvalidArticle` naming the file and, whe
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .encoding import decode_text
 from .errors import InvalidArticle
+from .front_matter import load_front_matter
 from .language import detect_language
 from .model import QA, RELATIONS, Article, Fact, Section
 
@@ -35,8 +34,6 @@ _QUESTION_LABEL = re.compile(
 )
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _md = MarkdownIt("commonmark", {"html": False})
-# libyaml's loader when PyYAML was built with it (several times faster), else the Python one
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_article_file(path: Path, root: Path | None = None) -> Article:
@@ -87,25 +84,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         raise InvalidArticle(
             path, "front matter opened with --- is never closed (add a line with --- after it)", 1
         )
-    source = "\n".join(lines[1:end])
-    try:
-        meta = yaml.load(source, Loader=_YamlLoader) if source.strip() else {}
-    except yaml.YAMLError as e:
-        # For an unclosed quote or bracket the useful line is where it opened (context_mark);
-        # for everything else it is where the parser gave up (problem_mark).
-        context = getattr(e, "context", None) or ""
-        unclosed = "quoted scalar" in context or "flow" in context
-        mark = (getattr(e, "context_mark", None) if unclosed else None) or getattr(
-            e, "problem_mark", None
-        )
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
-        raise InvalidArticle(path, f"front matter is not valid YAML: {problem}", line) from e
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise InvalidArticle(path, "front matter must be a mapping of fields (key: value)", 2)
-    meta = {str(k): _plain_value(v) for k, v in meta.items()}
+    meta = load_front_matter("\n".join(lines[1:end]), path, first_line=2)
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
 
@@ -266,17 +245,6 @@ def _plain_inline(token: Token) -> str:
         elif child.type == "image":
             out.append(child.content)
     return "".join(out)
-
-
-def _plain_value(value: Any) -> Any:
-    """YAML values as JSON-friendly data: dates become ISO strings."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_value(v) for v in value]
-    return value
 
 
 def _line_of_key(text: str, key: str) -> int | None:

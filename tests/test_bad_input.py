@@ -37,6 +37,14 @@ CASES = {
                       line=3, words=("YAML",)),
     "yaml-tab": Bad({"bad-tab.md": "---\ntitle: 背中\n\tsite: x\n---\n本文。\n".encode()},
                     line=3, words=("YAML",)),
+    # PyYAML raises ValueError for an impossible date, not a YAML error
+    "impossible-date": Bad({"bad-date.md": "---\ntitle: 背中\npublished: 2025-02-30\n---\n本文。\n".encode()},
+                           line=3, words=("2025-02-30", "date")),
+    # "billion laughs": 9 levels of 9 aliases stand for 9**9 values in 300 bytes
+    "alias-bomb": Bad({"bomb.md": ("---\ntitle: 背中\nk0: &k0 [" + ", ".join(["lol"] * 9) + "]\n"
+                                   + "".join(f"k{n}: &k{n} [" + ", ".join([f"*k{n - 1}"] * 9) + "]\n"
+                                             for n in range(1, 9)) + "---\n本文。\n").encode()},
+                      line=7, words=("aliases",)),
     "front-matter-never-closes": Bad({"unclosed.md": "---\ntitle: 背中\n\n本文。\n".encode()},
                                      line=1, words=("front matter", "closed")),
     "shift-jis": Bad({"sjis.md": SJIS_TEXT.encode("shift_jis")}, line=2,
@@ -117,7 +125,7 @@ def test_bad_input_through_build_index_py(built, articles_dir, bad):
 
 def test_every_invalid_article_is_listed_at_once(built, articles_dir, runner):
     digest = sha256(built)
-    paths = [p for name in ("yaml-error", "shift-jis", "missing-title")
+    paths = [p for name in ("yaml-error", "shift-jis", "missing-title", "impossible-date", "alias-bomb")
              for p in add_files(articles_dir, CASES[name])]
     result = runner.invoke(cli, ["build", "--articles", str(articles_dir), "--db", str(built),
                                  "--workers", "1"])
