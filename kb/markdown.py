@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .encoding import decode_text
@@ -34,6 +36,51 @@ _QUESTION_LABEL = re.compile(
 )
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _md = MarkdownIt("commonmark", {"html": False})
+# markdown-it stops at blocks nested maxNesting (20) levels deep and skips the rest of the
+# enclosing block, which for a list is the rest of the document, headings included. Blocks from
+# _DEEPEST levels down are read as plain text instead (_deep_block_as_text): their words are
+# kept, the parser's recursion stays bounded, and markdown-it's own limit is never reached (a
+# list item opens two levels, so a block begun one level above _DEEPEST stays under 20).
+_DEEPEST = _md.options["maxNesting"] - 2
+
+
+def _deep_block_as_text(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A block nested _DEEPEST levels deep, read as one paragraph of plain text: its lines up to
+    a blank line, or to a line less indented than its container (which an outer block reads)."""
+    if state.level < _DEEPEST:
+        return False
+    if silent:
+        return True
+    line = start + 1
+    # sCount is -1 for a blockquote's lazy lines: they belong to the quote, as in a paragraph
+    while line < end and not state.isEmpty(line) and not 0 <= state.sCount[line] < state.blkIndent:
+        line += 1
+    state.line = line
+    state.push("paragraph_open", "p", 1).map = [start, line]
+    inline = state.push("inline", "", 0)
+    inline.content = state.getLines(start, line, state.blkIndent, False).strip()
+    inline.map = [start, line]
+    inline.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+_md.block.ruler.before("table", "deep_text", _deep_block_as_text)
+
+# Inline markup is parsed with a nesting limit of its own: a link label nested in brackets or an
+# image in a link needs a few levels, and markdown-it's cost per bracket grows with the limit
+# (100 KB of "[" takes 1 s at the block parser's 20, under half that at 6).
+_inline_md = MarkdownIt("commonmark", {"html": False, "maxNesting": 6})
+
+
+def _parse_inline_blocks(state: StateCore) -> None:
+    """markdown-it's core "inline" step, run by the inline parser with its own nesting limit."""
+    for token in state.tokens:
+        if token.type == "inline":
+            token.children = _inline_md.inline.parse(token.content, _inline_md, state.env, [])
+
+
+_md.core.ruler.at("inline", _parse_inline_blocks)
 
 
 def parse_article_file(path: Path, root: Path | None = None) -> Article:
@@ -154,7 +201,7 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
 def _plain_text(source: str) -> str:
     """Plain text of one block's inline Markdown (the CommonMark parser only when markup may be)."""
     if _INLINE_MARKUP.search(source):
-        tokens = _md.parseInline(source)
+        tokens = _inline_md.parseInline(source)
         return _plain_inline(tokens[0]).strip() if tokens else ""
     return source.strip()
 
