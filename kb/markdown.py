@@ -193,6 +193,9 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
         if bullet:
             flush()
             line = line[bullet.end() :]
+            # an item that opens another block (- - x, - # heading, - > quote) is the parser's
+            if _NOT_SIMPLE_LINE.match(line) or _ATX.match(line) or _BULLET.match(line):
+                return None
         paragraph.append(line.strip())
     flush()
     return events
