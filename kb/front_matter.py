@@ -7,9 +7,11 @@ but turning it into JSON (as the index stores it) would expand every copy. Ancho
 merge keys (``<<: *defaults``) stay allowed, since a hand-written list of facts may reasonably
 share parts; instead the document is measured as a tree, before anything is built: at most
 :data:`MAX_VALUES` values once aliases are expanded, nested at most :data:`MAX_DEPTH` levels (a
-value that contains itself is refused as such). This is the defence go-yaml and SnakeYAML use
-(a cap on what aliases may expand to), measured on PyYAML's composed nodes, where sharing is
-visible, so measuring costs one visit per node written.
+value that contains itself is refused as such). SnakeYAML and Symfony count aliases to
+collections (50 and 128 by default) and go-yaml the decoding work aliases cause; measuring the
+expansion itself refuses exactly what would be expensive and lets any harmless sharing through.
+It is measured on PyYAML's composed nodes, where sharing is visible, so it costs one visit per
+node written, not per node expanded.
 
 PyYAML's safe constructors raise plain Python exceptions for some values they cannot build
 (``2025-02-30`` raises ValueError, ``!!bool maybe`` KeyError, ``!!timestamp x`` AttributeError);
@@ -83,21 +85,12 @@ def _construct_int(loader: SafeConstructor, node: ScalarNode) -> int:
     return value
 
 
-def _construct_str(loader: SafeConstructor, node: ScalarNode) -> str:
-    """A string, refused when it is not text: the Python parser lets a "\\ud800" escape through
-    (libyaml refuses it), and no UTF-8 file or database can hold it."""
-    value = SafeConstructor.construct_yaml_str(loader, node)
-    value.encode("utf-8")  # UnicodeEncodeError, a ValueError, names the character
-    return value
-
-
 def _refuse_binary(loader: SafeConstructor, node: ScalarNode) -> Any:
     raise ConstructorError(None, None, "binary data (!!binary) is not a front-matter value",
                            node.start_mark)
 
 
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-FrontMatterLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:binary", _refuse_binary)
 
 
@@ -138,7 +131,7 @@ def load_front_matter(source: str, path: str, first_line: int = 2) -> dict[str, 
         loader.dispose()
     if not isinstance(data, dict):
         raise InvalidArticle(path, "front matter must be a mapping of fields (key: value)", first_line)
-    return {str(k): plain_value(v) for k, v in data.items()}
+    return {str(k): _plain_value(v) for k, v in data.items()}
 
 
 def _measure(root: Node) -> None:
@@ -167,7 +160,7 @@ def _measure(root: Node) -> None:
                                     "expanded", node)
             open_nodes.discard(id(node))
             seen = known[id(node)] = (values, levels)
-        if depth + seen[1] - 1 > MAX_DEPTH:  # a shared node reached deeper than where it was measured
+        if depth + seen[1] - 1 > MAX_DEPTH:  # a shared node, deeper here than where measured
             raise _TooLarge(f"nests more than {MAX_DEPTH} levels deep", node)
         return seen
 
@@ -182,16 +175,16 @@ def _children(node: Node) -> list[Node]:
     return list(node.value)
 
 
-def plain_value(value: Any) -> Any:
+def _plain_value(value: Any) -> Any:
     """YAML values as JSON-friendly data: dates become ISO strings, sets sorted lists."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): plain_value(v) for k, v in value.items()}
+        return {str(k): _plain_value(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
-        return sorted((plain_value(v) for v in value), key=str)
+        return sorted((_plain_value(v) for v in value), key=str)
     if isinstance(value, (list, tuple)):
-        return [plain_value(v) for v in value]
+        return [_plain_value(v) for v in value]
     return value
 
 
@@ -207,4 +200,4 @@ def _line_of_error(error: yaml.YAMLError, first_line: int) -> int:
     mark = (getattr(error, "context_mark", None) if unclosed else None) or getattr(
         error, "problem_mark", None
     )
-    return mark.line + first_line if mark is not None else first_line - 1
+    return mark.line + first_line if mark is not None else first_line - 1  # the opening ---
