@@ -6,7 +6,7 @@ import re
 
 from .errors import InvalidArticle
 
-# Encodings common on Japanese sites, tried before a general guess so the message can name them.
+# Encodings common on Japanese sites: the only ones kb names or decodes a page in by guessing.
 _JAPANESE_ENCODINGS = ("cp932", "euc_jp", "iso2022_jp")
 _NAMES = {"cp932": "Shift_JIS", "shift_jis": "Shift_JIS", "euc_jp": "EUC-JP",
           "iso2022_jp": "ISO-2022-JP", "utf_16": "UTF-16"}
@@ -49,15 +49,9 @@ def _first_invalid_byte(data: bytes) -> tuple[int, int, int]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
-        before = _normalize_newlines_bytes(data[: e.start])
-        line_start = before.rfind(b"\n") + 1
-        column = len(before[line_start:].decode("utf-8").removeprefix("\ufeff")) + 1
-        return data[e.start], before.count(b"\n") + 1, column
+        before = _normalize_newlines(data[: e.start].decode("utf-8").removeprefix("\ufeff"))
+        return data[e.start], before.count("\n") + 1, len(before) - before.rfind("\n")
     raise ValueError("the bytes are valid UTF-8")
-
-
-def _normalize_newlines_bytes(data: bytes) -> bytes:
-    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def guess_encoding(data: bytes) -> str | None:
