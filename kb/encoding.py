@@ -6,7 +6,7 @@ import re
 
 from .errors import InvalidArticle
 
-# Encodings common on Japanese sites, tried before a general guess so the message can name them.
+# Encodings common on Japanese sites: the only ones kb names or decodes a page in by guessing.
 _JAPANESE_ENCODINGS = ("cp932", "euc_jp", "iso2022_jp")
 _NAMES = {"cp932": "Shift_JIS", "shift_jis": "Shift_JIS", "euc_jp": "EUC-JP",
           "iso2022_jp": "ISO-2022-JP", "utf_16": "UTF-16"}
@@ -23,10 +23,7 @@ def decode_text(data: bytes, path: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        guess = guess_encoding(data)
-        hint = f"it looks like {guess}; " if guess else ""
-        raise InvalidArticle(path, f"file is not UTF-8 text ({hint}convert it to UTF-8)", line) from e
+        raise _not_utf8(data, path) from e
     if _is_iso2022(data):  # 7-bit, so it decodes as UTF-8, but it is not
         raise InvalidArticle(
             path, "file is not UTF-8 text (it looks like ISO-2022-JP; convert it to UTF-8)", 1
@@ -34,31 +31,58 @@ def decode_text(data: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _not_utf8(data: bytes, path: str) -> InvalidArticle:
+    """The error for an article that is not UTF-8: it names the encoding only when the bytes read
+    plainly as Japanese text in it (see :func:`guess_encoding`), else the first invalid byte."""
+    byte, line, column = _first_invalid_byte(data)
+    guess = guess_encoding(data)
+    if guess:
+        return InvalidArticle(path, f"file is not UTF-8 text (it looks like {guess}; convert it to "
+                              "UTF-8)", line)
+    return InvalidArticle(path, f"file is not valid UTF-8 (byte 0x{byte:02x} at line {line}, column "
+                          f"{column}): convert it to UTF-8", line)
+
+
+def _first_invalid_byte(data: bytes) -> tuple[int, int, int]:
+    """(byte, line, column) of the first byte of ``data`` that is not UTF-8, counting from 1 as
+    the article's lines are counted (CR, LF or CRLF end a line; the column is in characters)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = _normalize_newlines(data[: e.start].decode("utf-8").removeprefix("\ufeff"))
+        return data[e.start], before.count("\n") + 1, len(before) - before.rfind("\n")
+    raise ValueError("the bytes are valid UTF-8")
+
+
 def guess_encoding(data: bytes) -> str | None:
-    """Best guess of a non-UTF-8 text encoding by name (Shift_JIS, EUC-JP, ...), or None."""
+    """The Japanese legacy encoding (Shift_JIS, EUC-JP, ISO-2022-JP) the bytes plainly read as, or
+    None. Only a guess that can be trusted is made: the bytes must decode without error and read as
+    Japanese (see :func:`_reads_as_japanese`). General detectors name an encoding for any bytes
+    (Latin-1 text came out as "cp1006"), so none is used."""
     for enc in _JAPANESE_ENCODINGS:
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _japanese_ratio(text) > 0.3:
+        if _reads_as_japanese(text):
             return _NAMES[enc]
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    best = from_bytes(data).best()
-    if best is None:
-        return None
-    return _NAMES.get(best.encoding, best.encoding)
+    return None
 
 
-def _japanese_ratio(text: str) -> float:
-    letters = [c for c in text if not c.isspace() and not c.isascii()]
-    if not letters:
-        return 0.0
-    jp = sum(1 for c in letters if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff")
-    return jp / len(letters)
+_NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
+_KANA = re.compile(r"[\u3041-\u30ff]")
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _reads_as_japanese(text: str) -> bool:
+    """True when decoded text reads as Japanese: kanji and kana make up most of its non-ASCII
+    characters, and kana at least a tenth. Kana are the evidence: Chinese, Korean or Cyrillic
+    bytes read as EUC-JP come out as kanji without kana, Big5 or random bytes read as Shift_JIS as
+    half-width katakana and symbols, and Japanese prose never goes without its particles."""
+    letters = len(_NON_ASCII.findall(text))
+    kana = len(_KANA.findall(text))
+    kanji = len(_KANJI.findall(text))
+    return letters > 0 and kana >= 0.1 * letters and kana + kanji > 0.5 * letters
 
 
 def _is_iso2022(data: bytes) -> bool:
@@ -118,12 +142,12 @@ def decode_page(data: bytes, path: str) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _japanese_ratio(text) > 0.3:
+        if _reads_as_japanese(text):
             return _normalize_newlines(text), _NAMES[encoding]
-    guess = guess_encoding(data)
-    hint = f" (it looks like {guess})" if guess else ""
+    byte, line, column = _first_invalid_byte(data)
     raise UnreadablePage(
-        path, f"file is not UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP text{hint}: convert it to UTF-8"
+        path, f"file is not UTF-8, Shift_JIS, EUC-JP or ISO-2022-JP text (byte 0x{byte:02x} at line "
+        f"{line}, column {column} is not UTF-8): convert it to UTF-8"
     )
 
 

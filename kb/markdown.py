@@ -6,18 +6,19 @@ problem is raised as :class:`~kb.errors.InvalidArticle` naming the file and, whe
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from .encoding import decode_text
 from .errors import InvalidArticle
+from .front_matter import load_front_matter
 from .language import detect_language
 from .model import QA, RELATIONS, Article, Fact, Section
 
@@ -35,8 +36,51 @@ _QUESTION_LABEL = re.compile(
 )
 _QUESTION_END = re.compile(r"[?？]\s*$")
 _md = MarkdownIt("commonmark", {"html": False})
-# libyaml's loader when PyYAML was built with it (several times faster), else the Python one
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# markdown-it stops at blocks nested maxNesting (20) levels deep and skips the rest of the
+# enclosing block, which for a list is the rest of the document, headings included. Blocks from
+# _DEEPEST levels down are read as plain text instead (_deep_block_as_text): their words are
+# kept, the parser's recursion stays bounded, and markdown-it's own limit is never reached (a
+# list item opens two levels, so a block begun one level above _DEEPEST stays under 20).
+_DEEPEST = _md.options["maxNesting"] - 2
+
+
+def _deep_block_as_text(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A block nested _DEEPEST levels deep, read as one paragraph of plain text: its lines up to
+    a blank line, or to a line less indented than its container (which an outer block reads)."""
+    if state.level < _DEEPEST:
+        return False
+    if silent:
+        return True
+    line = start + 1
+    # sCount is -1 for a blockquote's lazy lines: they belong to the quote, as in a paragraph
+    while line < end and not state.isEmpty(line) and not 0 <= state.sCount[line] < state.blkIndent:
+        line += 1
+    state.line = line
+    state.push("paragraph_open", "p", 1).map = [start, line]
+    inline = state.push("inline", "", 0)
+    inline.content = state.getLines(start, line, state.blkIndent, False).strip()
+    inline.map = [start, line]
+    inline.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+_md.block.ruler.before("table", "deep_text", _deep_block_as_text)
+
+# Inline markup is parsed with a nesting limit of its own: a link label nested in brackets or an
+# image in a link needs a few levels, and markdown-it's cost per bracket grows with the limit
+# (100 KB of "[" takes 1 s at the block parser's 20, under half that at 6).
+_inline_md = MarkdownIt("commonmark", {"html": False, "maxNesting": 6})
+
+
+def _parse_inline_blocks(state: StateCore) -> None:
+    """markdown-it's core "inline" step, run by the inline parser with its own nesting limit."""
+    for token in state.tokens:
+        if token.type == "inline":
+            token.children = _inline_md.inline.parse(token.content, _inline_md, state.env, [])
+
+
+_md.core.ruler.at("inline", _parse_inline_blocks)
 
 
 def parse_article_file(path: Path, root: Path | None = None) -> Article:
@@ -87,25 +131,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
         raise InvalidArticle(
             path, "front matter opened with --- is never closed (add a line with --- after it)", 1
         )
-    source = "\n".join(lines[1:end])
-    try:
-        meta = yaml.load(source, Loader=_YamlLoader) if source.strip() else {}
-    except yaml.YAMLError as e:
-        # For an unclosed quote or bracket the useful line is where it opened (context_mark);
-        # for everything else it is where the parser gave up (problem_mark).
-        context = getattr(e, "context", None) or ""
-        unclosed = "quoted scalar" in context or "flow" in context
-        mark = (getattr(e, "context_mark", None) if unclosed else None) or getattr(
-            e, "problem_mark", None
-        )
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
-        raise InvalidArticle(path, f"front matter is not valid YAML: {problem}", line) from e
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise InvalidArticle(path, "front matter must be a mapping of fields (key: value)", 2)
-    meta = {str(k): _plain_value(v) for k, v in meta.items()}
+    meta = load_front_matter("\n".join(lines[1:end]), path, first_line=2)
     return meta, "\n".join(lines[end + 1 :]), end + 2
 
 
@@ -167,6 +193,9 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
         if bullet:
             flush()
             line = line[bullet.end() :]
+            # an item that opens another block (- - x, - # heading, - > quote) is the parser's
+            if _NOT_SIMPLE_LINE.match(line) or _ATX.match(line) or _BULLET.match(line):
+                return None
         paragraph.append(line.strip())
     flush()
     return events
@@ -175,7 +204,7 @@ def _simple_events(lines: list[str]) -> list[Event] | None:
 def _plain_text(source: str) -> str:
     """Plain text of one block's inline Markdown (the CommonMark parser only when markup may be)."""
     if _INLINE_MARKUP.search(source):
-        tokens = _md.parseInline(source)
+        tokens = _inline_md.parseInline(source)
         return _plain_inline(tokens[0]).strip() if tokens else ""
     return source.strip()
 
@@ -266,17 +295,6 @@ def _plain_inline(token: Token) -> str:
         elif child.type == "image":
             out.append(child.content)
     return "".join(out)
-
-
-def _plain_value(value: Any) -> Any:
-    """YAML values as JSON-friendly data: dates become ISO strings."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_value(v) for v in value]
-    return value
 
 
 def _line_of_key(text: str, key: str) -> int | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kb.cli import cli
+from kb.encoding import UnreadablePage, decode_page
 from kb.errors import InvalidArticle
 from kb.markdown import parse_article
 from kb.search import search
@@ -37,6 +41,14 @@ CASES = {
                       line=3, words=("YAML",)),
     "yaml-tab": Bad({"bad-tab.md": "---\ntitle: 背中\n\tsite: x\n---\n本文。\n".encode()},
                     line=3, words=("YAML",)),
+    # PyYAML raises ValueError for an impossible date, not a YAML error
+    "impossible-date": Bad({"bad-date.md": "---\ntitle: 背中\npublished: 2025-02-30\n---\n本文。\n".encode()},
+                           line=3, words=("2025-02-30", "date")),
+    # "billion laughs": 9 levels of 9 aliases stand for 9**9 values in 300 bytes
+    "alias-bomb": Bad({"bomb.md": ("---\ntitle: 背中\nk0: &k0 [" + ", ".join(["lol"] * 9) + "]\n"
+                                   + "".join(f"k{n}: &k{n} [" + ", ".join([f"*k{n - 1}"] * 9) + "]\n"
+                                             for n in range(1, 9)) + "---\n本文。\n").encode()},
+                      line=7, words=("aliases",)),
     "front-matter-never-closes": Bad({"unclosed.md": "---\ntitle: 背中\n\n本文。\n".encode()},
                                      line=1, words=("front matter", "closed")),
     "shift-jis": Bad({"sjis.md": SJIS_TEXT.encode("shift_jis")}, line=2,
@@ -117,7 +129,7 @@ def test_bad_input_through_build_index_py(built, articles_dir, bad):
 
 def test_every_invalid_article_is_listed_at_once(built, articles_dir, runner):
     digest = sha256(built)
-    paths = [p for name in ("yaml-error", "shift-jis", "missing-title")
+    paths = [p for name in ("yaml-error", "shift-jis", "missing-title", "impossible-date", "alias-bomb")
              for p in add_files(articles_dir, CASES[name])]
     result = runner.invoke(cli, ["build", "--articles", str(articles_dir), "--db", str(built),
                                  "--workers", "1"])
@@ -148,6 +160,78 @@ def test_a_japanese_legacy_encoding_is_named(codec, name):
         parse_article(SJIS_TEXT.encode(codec), "articles/legacy.md")
     assert "not UTF-8" in info.value.message
     assert name in info.value.message
+
+
+# Text in encodings that are not Japanese: kb names no encoding for them (a general detector
+# called Latin-1 "cp1250", KOI8-R "shift_jis_2004", and Chinese or Korean "EUC-JP"), it names
+# the first byte that is not UTF-8.
+FOREIGN = {
+    "latin-1": ("latin-1", "---\ntitle: Café\n---\nÜberschrift «très» façon à côté\n"),
+    "cp1252": ("cp1252", "---\ntitle: Notes\nauthor: Zoë\n---\n“Quoted” – dash\n"),
+    "mac-roman": ("mac_roman", "---\ntitle: Crème brûlée\n---\nrésumé\n"),
+    "cp1251": ("cp1251", "---\ntitle: Спина\n---\nПричина жара в спине.\n"),
+    "koi8-r": ("koi8_r", "---\ntitle: x\n---\nПричина жара в спине - нарушение нервной системы.\n"),
+    "gb2312": ("gb2312", "---\ntitle: 背部发热\n---\n背部发热的原因是自主神经紊乱。我们建议多休息。\n"),
+    "gbk": ("gbk", "---\ntitle: 背部發熱\n---\n背部发热的原因是自主神经紊乱。\n"),
+    "big5": ("big5", "---\ntitle: 背部發熱\n---\n背部發熱的原因是自律神經失調。\n"),
+    "euc-kr": ("euc_kr", "---\ntitle: 등이 뜨겁다\n---\n등이 뜨거운 이유는 자율신경의 혼란입니다.\n"),
+}
+
+
+def first_non_ascii(text: str, codec: str) -> tuple[int, int, int]:
+    """(first byte, line, column) of the first non-ASCII character of ``text`` in ``codec``."""
+    i = next(n for n, c in enumerate(text) if ord(c) > 127)
+    return text[i].encode(codec)[0], text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
+
+
+@pytest.mark.parametrize("codec, text", FOREIGN.values(), ids=FOREIGN.keys())
+def test_an_encoding_kb_cannot_trust_is_not_guessed_the_first_bad_byte_is_named(codec, text):
+    with pytest.raises(InvalidArticle) as info:
+        parse_article(text.encode(codec), "articles/foreign.md")
+    byte, line, column = first_non_ascii(text, codec)
+    assert info.value.message == (f"file is not valid UTF-8 (byte 0x{byte:02x} at line {line}, "
+                                  f"column {column}): convert it to UTF-8")
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize("codec, text", [FOREIGN["gb2312"], FOREIGN["euc-kr"]], ids=["gb2312", "euc-kr"])
+def test_a_chinese_or_korean_page_is_not_imported_as_japanese(codec, text):
+    page = text.split("---\n")[-1] * 5
+    with pytest.raises(UnreadablePage) as info:
+        decode_page(page.encode(codec), "page.txt")
+    byte, line, column = first_non_ascii(page, codec)
+    assert f"byte 0x{byte:02x} at line {line}, column {column}" in info.value.message
+
+
+# text that is not binary (no control characters) and no byte-order mark, so the error is about
+# the first byte that is not UTF-8
+valid_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff")
+                     | st.just("\n"), max_size=60)
+# a byte that cannot start a UTF-8 character or a lead byte not followed by a continuation
+invalid_start = st.one_of(st.integers(0x80, 0xC1).map(lambda b: bytes([b])),
+                          st.integers(0xF5, 0xFF).map(lambda b: bytes([b])),
+                          st.tuples(st.integers(0xC2, 0xF4), st.sampled_from([b"a", b" ", b"\n", b"\xc3"]))
+                          .map(lambda t: bytes([t[0]]) + t[1]))
+printable_bytes = st.lists(st.integers(0x20, 0xFF), max_size=40).map(bytes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_text, invalid_start, printable_bytes)
+def test_random_invalid_utf8_names_its_first_bad_byte_or_a_japanese_encoding(prefix, bad, rest):
+    data = prefix.encode("utf-8") + bad + rest
+    with pytest.raises(InvalidArticle) as info:
+        parse_article(data, "articles/random.md")
+    message = info.value.message
+    named = re.search(r"it looks like ([\w-]+)", message)
+    if named:  # only a Japanese encoding the bytes decode in without error
+        assert named.group(1) in ("Shift_JIS", "EUC-JP")
+        data.decode({"Shift_JIS": "cp932", "EUC-JP": "euc_jp"}[named.group(1)])
+        return
+    line = prefix.count("\n") + 1
+    column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    assert message == (f"file is not valid UTF-8 (byte 0x{bad[0]:02x} at line {line}, column "
+                       f"{column}): convert it to UTF-8")
+    assert info.value.line == line
 
 
 @pytest.mark.parametrize(

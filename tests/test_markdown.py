@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -369,3 +371,59 @@ def test_a_setext_underline_belongs_to_its_heading_not_to_the_section_markdown()
     article = parse_article("---\ntitle: t\n---\nよくある質問\n======\n\n答えです。\n".encode(), "a.md")
     (section,) = [s for s in article.sections if s.level]
     assert (section.level, section.heading, section.markdown, section.text) == (1, "よくある質問", "答えです。", "答えです。")
+
+
+# --- deep nesting: every line kept, at a bounded cost -----------------------------------------
+
+def word(n: int) -> str:
+    return f"deepword{n:04d}x"  # no word is a prefix of another
+
+
+# Markdown nested ``depth`` levels, one word per level
+DEEP = {
+    "bullet-list": lambda depth: "\n".join("  " * n + f"- {word(n)}" for n in range(depth)),
+    "ordered-list": lambda depth: "\n".join("   " * n + f"1. {word(n)}" for n in range(depth)),
+    "list-with-paragraphs": lambda depth: "\n\n".join(
+        "  " * n + f"- {word(2 * n)}\n\n" + "  " * (n + 1) + word(2 * n + 1) for n in range(depth // 2)),
+    "quote-lines": lambda depth: "\n".join(">" * (n + 1) + f" {word(n)}" for n in range(depth)),
+    "one-line-quote": lambda depth: ">" * depth + f" {word(0)}\n" + ">" * depth + f" {word(1)}",
+    "one-line-mixed": lambda depth: "> - " * depth + f"{word(0)}\n\n" + "- > " * depth + word(1),
+    "quote-of-lists": lambda depth: "\n".join("> " + "  " * n + f"- {word(n)}" for n in range(depth)),
+    "emphasis": lambda depth: "*" * depth + word(0) + "*" * depth + " " + "_" * depth + word(1) + "_" * depth,
+    "links": lambda depth: "[" * depth + word(0) + "](http://example.jp)" * depth + " " + word(1),
+    "images": lambda depth: "![" * depth + word(0) + "](a.png)" * depth + " " + word(1),
+}
+LATER = "\n\n## 後の見出し\n\n後の本文 laterword。\n\n### 最後の見出し\n\n最後の本文 lastword。\n"
+
+
+@pytest.mark.parametrize("depth", [10, 20, 100])
+@pytest.mark.parametrize("kind", DEEP)
+def test_deep_nesting_keeps_every_line_and_every_later_heading(kind, depth):
+    body = DEEP[kind](depth)
+    sections = parse_body(body + LATER).sections
+    text = "\n".join(s.heading + "\n" + s.text for s in sections)
+    words = sorted(set(re.findall(r"deepword\d{4}x", body)))
+    assert words and [w for w in words if w not in text] == []
+    headings = [s.heading for s in sections]
+    assert "後の見出し" in headings and "最後の見出し" in headings
+    assert "laterword" in text and "lastword" in text
+
+
+PATHOLOGICAL = {
+    "nested-brackets": "[" * 50_000 + "x" + "]" * 50_000,
+    "open-brackets": "[" * 100_000,
+    "nested-images": "![" * 16_000 + "x" + "](a)" * 16_000,
+    "deep-quote": ">" * 100_000 + " x",
+    "deep-quote-lines": "\n".join(">" * (n % 200) + " x" for n in range(1_000)),
+    "deep-list": "\n".join(" " * (2 * (n % 50)) + "- *x*" for n in range(1_800)),
+    "one-line-lists": "- " * 50_000 + "*x*",
+}
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_markdown_parses_in_well_under_a_second(body):
+    assert 90_000 <= len(body.encode()) <= 110_000
+    started = time.process_time()  # CPU time: other processes on the machine do not count
+    sections = parse_body(body + LATER).sections
+    assert time.process_time() - started < 0.8
+    assert "最後の見出し" in [s.heading for s in sections]
