@@ -11,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
@@ -29,6 +28,7 @@ from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
 from .store import AnalyzedArticle, AnalyzedSection, ArticleRows
+from .workers import run_guarded, run_in_workers
 
 ProgressCallback = Callable[[int, int], None]
 # Below this many changed articles, starting worker processes costs more than it saves.
@@ -180,14 +180,17 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     return AnalyzedArticle(article, analyzed)
 
 
-def _analyze_file(job: tuple[str, str, bool]) -> ArticleRows | InvalidArticle:
-    """Worker: parse and analyze one file into its rows; an invalid article comes back as its error."""
+def _article_id_of(job: tuple[str, str]) -> str:
+    """Worker: parse one file (no analysis) and return its article id; raises InvalidArticle."""
+    path, root = job
+    return parse_article_file(Path(path), Path(root)).id
+
+
+def _analyze_file(job: tuple[str, str, bool]) -> ArticleRows:
+    """Worker: parse and analyze one file into its rows."""
     path, root, weigh = job
-    try:
-        analyzed = analyze_article(parse_article_file(Path(path), Path(root)))
-        return store.article_rows(analyzed, champion_weights=weigh)
-    except InvalidArticle as e:
-        return e
+    analyzed = analyze_article(parse_article_file(Path(path), Path(root)))
+    return store.article_rows(analyzed, champion_weights=weigh)
 
 
 def _update(
@@ -202,7 +205,11 @@ def _update(
     report_is_full: bool,
 ) -> store.Writer:
     """Write the changed articles (``names``: the files' names in the index; ``hashes``: those
-    hashed already); returns the writer (what it wrote, for duplicate detection)."""
+    hashed already); returns the writer (what it wrote, for duplicate detection).
+
+    Every changed file is read and parsed first, which is quick: an invalid article stops the
+    build before any is analyzed (the slow part), with every invalid article listed at once.
+    """
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
     changed: list[Path] = []
@@ -222,7 +229,9 @@ def _update(
             ids.pop(article_id, None)
             if rel not in present:
                 report.removed += 1
-    errors: list[InvalidArticle] = []
+    errors = _check_articles(changed, articles_dir, ids, workers)
+    if errors:
+        raise BuildFailed(errors)
     # Champion lists pay only on a large index (FTS5 ranks a small one fast): a full build of
     # many articles makes them, later builds keep them in step if they exist.
     if report_is_full:
@@ -234,25 +243,14 @@ def _update(
     done = report.unchanged
     if progress:
         progress(done, len(files))
-    for result in _analyze_all(changed, articles_dir, workers, weigh):
+    jobs = [(str(f), str(articles_dir), weigh) for f in changed]
+    for result in _run_all(_analyze_file, jobs, changed, workers):
         done += 1
         if progress:
             progress(done, len(files))
-        if isinstance(result, InvalidArticle):
+        if isinstance(result, InvalidArticle):  # a file changed since it was checked, or a fault
             errors.append(result)
-            continue
-        if result.article_id in ids:
-            errors.append(
-                DuplicateArticleId(
-                    str(articles_dir / result.path),
-                    f"article id {result.article_id!r} is already used by "
-                    f"{articles_dir / ids[result.article_id]}"
-                    " (rename one file or set a different 'id:' in its front matter)",
-                )
-            )
-            continue
-        ids[result.article_id] = result.path
-        if not errors:
+        elif not errors:
             writer.write(result)
             report.analyzed += 1
     if errors:
@@ -264,18 +262,44 @@ def _update(
     return writer
 
 
-def _analyze_all(
-    files: list[Path], root: Path, workers: int | None, weigh: bool
-) -> Iterator[ArticleRows | InvalidArticle]:
-    jobs = [(str(f), str(root), weigh) for f in files]
+def _check_articles(files: list[Path], root: Path, ids: dict[str, str],
+                    workers: int | None) -> list[InvalidArticle]:
+    """Parse every file (no analysis): the invalid ones, and those whose article id is taken
+    (``ids``: article id -> path of the articles kept; the files' ids are added)."""
+    errors: list[InvalidArticle] = []
+    jobs = [(str(f), str(root)) for f in files]
+    for file, result in zip(files, _run_all(_article_id_of, jobs, files, workers)):
+        if isinstance(result, InvalidArticle):
+            errors.append(result)
+            continue
+        rel = relative_names([file], root)[0]
+        if result in ids:
+            errors.append(
+                DuplicateArticleId(
+                    str(file),
+                    f"article id {result!r} is already used by {root / ids[result]}"
+                    " (rename one file or set a different 'id:' in its front matter)",
+                )
+            )
+            continue
+        ids[result] = rel
+    return errors
+
+
+def _run_all(fn: Callable, jobs: list, files: list[Path], workers: int | None) -> Iterator[Any]:
+    """``fn`` over the jobs, in order: in worker processes for many jobs, else in this one.
+    An invalid article comes back as its error; any other KbError is raised."""
+    names = [str(f) for f in files]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
-        yield from map(_analyze_file, jobs)
-        return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(workers) as pool:
+        results: Iterator[Any] = (run_guarded(fn, job, name) for job, name in zip(jobs, names))
+    else:
         # ordered, so section ids follow file order and builds are reproducible
-        yield from pool.imap(_analyze_file, jobs, chunksize=4)
+        results = run_in_workers(fn, jobs, names, workers)
+    for result in results:
+        if isinstance(result, KbError) and not isinstance(result, InvalidArticle):
+            raise result  # not about one article (a rule file that cannot be read)
+        yield result
 
 
 def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.Database:
