@@ -3,7 +3,7 @@
 A build works on a temporary copy next to the database and replaces the database only when the
 whole build succeeded, so a failed or killed build leaves the previous ``kb.db`` as it was.
 Unchanged articles (same path, same content hash) are not analyzed again; analysis runs on all
-cores.
+cores. Two builds of the same database never run at once: the second waits for the first.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -24,6 +25,7 @@ from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
+from .files import exclusive_lock, lock_path
 from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
@@ -31,6 +33,7 @@ from .store import AnalyzedArticle, AnalyzedSection, ArticleRows
 from .workers import run_guarded, run_in_workers
 
 ProgressCallback = Callable[[int, int], None]
+WaitCallback = Callable[[int | None], None]  # called with the process id of the other build
 # Below this many changed articles, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 8
 
@@ -87,20 +90,43 @@ def build_index(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     boilerplate_articles: int | None = None,
+    waiting: WaitCallback | None = None,
 ) -> BuildReport:
     """Build or update ``db_path`` from the Markdown articles in ``articles_dir``. A block
     repeated in ``boilerplate_articles`` or more articles is boilerplate (None: the number the
     index was built with, else 3).
 
-    Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`;
-    the database file is then left exactly as it was.
+    One build at a time per database: a build holds a lock on ``.NAME.lock`` next to the
+    database (NAME: the database's file name) from before it lists the articles until the new
+    index is in place. A second build of the same database waits for the first to finish, then
+    builds from the index the first one wrote, so neither loses the other's work; ``waiting`` is
+    called once before it waits, with the other build's process id (default: a line on stderr).
+
+    Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`
+    (a folder that cannot be read or written, a full disk); the database file is then left
+    exactly as it was.
     """
-    started = dt.datetime.now()
-    articles_dir = Path(articles_dir)
     db_path = Path(db_path)
+    _make_folder(db_path.parent)
+    try:
+        lock = exclusive_lock(lock_path(db_path), waiting or _say_waiting(db_path))
+        with lock:
+            return _build_locked(Path(articles_dir), db_path, full, workers, progress,
+                                 boilerplate_articles)
+    except OSError as e:
+        raise _write_failure(db_path, e) from e
+    except sqlite3.Error as e:
+        if not _is_write_failure(e):
+            raise
+        raise _write_failure(db_path, e) from e
+
+
+def _build_locked(articles_dir: Path, db_path: Path, full: bool, workers: int | None,
+                  progress: ProgressCallback | None, boilerplate_articles: int | None) -> BuildReport:
+    """:func:`build_index`, its lock held."""
+    started = dt.datetime.now()
     files = find_article_files(articles_dir)
     report = BuildReport(db_path=str(db_path), articles=len(files))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
@@ -147,6 +173,44 @@ def build_index(
         raise
     report.seconds = (dt.datetime.now() - started).total_seconds()
     return report
+
+
+def waiting_message(db_path: Path, pid: int | None) -> str:
+    """What a build says when another build of the same database holds its lock."""
+    holder = f" (pid {pid})" if pid else ""
+    return f"waiting for another build of {db_path}{holder} to finish..."
+
+
+def _say_waiting(db_path: Path) -> WaitCallback:
+    return lambda pid: print(waiting_message(db_path, pid), file=sys.stderr, flush=True)
+
+
+def _make_folder(folder: Path) -> None:
+    """The database's folder, created if need be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise KbError(f"{folder}: cannot create the folder of the index: {e.strerror or e}") from e
+
+
+# SQLite's errors that mean the file could not be written (not a fault of kb's SQL)
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY",
+                   "SQLITE_PERM", "SQLITE_NOLFS")
+
+
+def _is_write_failure(error: sqlite3.Error) -> bool:
+    return str(getattr(error, "sqlite_errorname", "")).startswith(_WRITE_FAILURES)
+
+
+def _write_failure(db_path: Path, error: OSError | sqlite3.Error) -> KbError:
+    """A clear message for a file the build could not write (or read): a full disk, a folder
+    without write permission, a read-only file system."""
+    if isinstance(error, OSError):
+        where = error.filename or db_path
+        reason = error.strerror or str(error)
+    else:
+        where, reason = db_path, str(error)
+    return KbError(f"{where}: {reason}; the build stopped and the index {db_path} was not changed")
 
 
 def analyze_article(article: Article) -> AnalyzedArticle:

@@ -82,6 +82,9 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
 
     Unchanged articles are not analyzed again; an invalid article stops the build with a message
     naming the file and line, and the existing database is left untouched.
+
+    One build at a time per database: a second build of the same --db waits until the first one
+    is done (it says so on stderr), then updates the index the first one wrote.
     """
     with kb_errors():
         if show_progress(quiet or as_json):
