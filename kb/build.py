@@ -66,13 +66,24 @@ class BuildFailed(KbError):
 
 
 def find_article_files(articles_dir: Path) -> list[Path]:
-    """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted."""
+    """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted.
+
+    A folder that cannot be listed (no permission) raises :class:`KbError` naming it: its
+    articles would otherwise be taken for removed ones and dropped from the index.
+    """
     if not articles_dir.is_dir():
         raise KbError(f"{articles_dir}: no such folder of articles (give one with --articles)")
     files = []
-    for root, folders, names in os.walk(articles_dir):  # strings: pathlib's rglob is slow
+    unreadable: list[OSError] = []
+    # strings: pathlib's rglob is slow
+    for root, folders, names in os.walk(articles_dir, onerror=unreadable.append):
         folders[:] = [f for f in folders if not f.startswith(".")]
         files += [os.path.join(root, n) for n in names if n.endswith(".md") and not n.startswith(".")]
+    if unreadable:
+        raise KbError("\n".join(f"{e.filename}: this folder of articles cannot be read "
+                                f"({e.strerror or e})" for e in unreadable)
+                      + "\nbuild stopped: its articles would be taken for removed ones; "
+                        "the index was not changed")
     return sorted((Path(f) for f in files if os.path.isfile(f)), key=lambda p: p.parts)
 
 
