@@ -25,7 +25,7 @@ from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
-from .files import exclusive_lock, lock_path
+from .files import exclusive_lock, lock_path, read_article_bytes
 from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
@@ -68,7 +68,9 @@ class BuildFailed(KbError):
 def find_article_files(articles_dir: Path) -> list[Path]:
     """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted.
 
-    A folder that cannot be listed (no permission) raises :class:`KbError` naming it: its
+    Every entry that is not a folder counts, so that a FIFO, a device or a broken symlink named
+    like an article is reported when it is read rather than skipped. A folder that cannot be
+    listed (no permission) raises :class:`KbError` naming it: its
     articles would otherwise be taken for removed ones and dropped from the index.
     """
     if not articles_dir.is_dir():
@@ -84,7 +86,8 @@ def find_article_files(articles_dir: Path) -> list[Path]:
                                 f"({e.strerror or e})" for e in unreadable)
                       + "\nbuild stopped: its articles would be taken for removed ones; "
                         "the index was not changed")
-    return sorted((Path(f) for f in files if os.path.isfile(f)), key=lambda p: p.parts)
+    # anything but a folder: a FIFO, a device or a broken link named *.md is reported when read
+    return sorted((Path(f) for f in files if not os.path.isdir(f)), key=lambda p: p.parts)
 
 
 def relative_names(files: list[Path], articles_dir: Path) -> list[str]:
@@ -471,5 +474,9 @@ def _file_hash(path: Path, hashes: dict[Path, str]) -> str:
     """A file's content hash, remembered in ``hashes`` (a build compares each file once)."""
     found = hashes.get(path)
     if found is None:
-        found = hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            found = hashlib.sha256(read_article_bytes(path)).hexdigest()
+        except InvalidArticle:
+            found = ""  # unreadable: counted as changed, and reported when it is parsed
+        hashes[path] = found
     return found

@@ -1,5 +1,9 @@
-"""Files a build touches: a lock per database, and a durable replace of the database.
+"""Files a build touches: article files read within bounds, a lock per database, and a durable
+replace of the database.
 
+- :func:`read_article_bytes`: an article file's bytes, refusing what is not a regular file (a
+  FIFO would block for ever, ``/dev/zero`` never ends) and what is larger than
+  ``KB_MAX_ARTICLE_BYTES`` (10 MB unless set), without ever reading more than that;
 - :func:`exclusive_lock`: one build at a time per database, through ``flock`` on a lock file
   next to it (``.kb.db.lock``); a second build waits for the first, saying so.
 - :func:`durable_replace`: the finished file is synced to disk before it replaces the database,
@@ -11,9 +15,60 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
+
+from .errors import InvalidArticle, KbError
+
+MAX_ARTICLE_BYTES_VARIABLE = "KB_MAX_ARTICLE_BYTES"
+DEFAULT_MAX_ARTICLE_BYTES = 10_000_000  # a thousand times a long article; analysis is linear
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def max_article_bytes() -> int:
+    """The largest article file kb reads: ``$KB_MAX_ARTICLE_BYTES``, else 10 MB (10,000,000)."""
+    value = os.environ.get(MAX_ARTICLE_BYTES_VARIABLE)
+    if not value:
+        return DEFAULT_MAX_ARTICLE_BYTES
+    try:
+        limit = int(value.replace("_", ""))
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise KbError(f"{MAX_ARTICLE_BYTES_VARIABLE}={value!r}: give the largest article size "
+                      "in bytes, a positive whole number")
+    return limit
+
+
+def read_article_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of an article file, at most ``limit`` (default :func:`max_article_bytes`).
+
+    Raises :class:`InvalidArticle` naming the file when it cannot be read, is not a regular
+    file (a FIFO, a device such as ``/dev/zero``, also behind a symlink) or is larger than the
+    limit. The file is opened without blocking and never read past the limit.
+    """
+    limit = max_article_bytes() if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+    with open(fd, "rb", closefd=True) as f:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            kind = next((name for test, name in _KINDS if test(status.st_mode)), "special")
+            raise InvalidArticle(str(path), f"is {kind}, not a regular file (an article is a text file)")
+        try:
+            # a file that says it is too large is not read; one that grows is read up to the limit
+            data = f.read(limit + 1) if status.st_size <= limit else None
+        except OSError as e:
+            raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+    if data is None or len(data) > limit:
+        raise InvalidArticle(str(path), f"is larger than {limit:,} bytes, the limit for an article "
+                             f"(set {MAX_ARTICLE_BYTES_VARIABLE} to allow more)")
+    return data
 
 
 def lock_path(db_path: Path) -> Path:

@@ -7,11 +7,13 @@ Real conditions throughout: permission bits (made to apply to root too, see
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
 
 from kb.build import build_index
+from kb.cli import cli
 
 from helpers import (PYTHON, leftover_temporaries, obey_permissions, permissions_apply, query_all,
                      sha256, write_article)
@@ -49,3 +51,64 @@ def test_an_unreadable_folder_of_articles_fails_the_build_naming_it(built, artic
     assert_clean_failure(proc, f"{sub}: this folder of articles cannot be read")
     assert sha256(built) == digest
     assert ("inner",) in query_all(built, "select id from articles")
+
+
+# --- article files that never end, block, or are too large -------------------------------------
+
+
+def build_output(runner, articles_dir, db_path, **env: str):
+    result = runner.invoke(cli, ["build", "--articles", str(articles_dir), "--db", str(db_path),
+                                 "--workers", "1"], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_an_article_over_the_size_limit_is_refused_naming_the_limit(built, articles_dir, runner):
+    digest = sha256(built)
+    big = articles_dir / "huge.md"
+    with big.open("wb") as f:
+        f.truncate(100_000_000)  # 100 MB (sparse: nothing is written, and nothing must be read)
+    result = build_output(runner, articles_dir, built)
+    assert result.exit_code == 1
+    assert f"{big}: is larger than 10,000,000 bytes, the limit for an article" in result.output
+    assert "KB_MAX_ARTICLE_BYTES" in result.output
+    assert sha256(built) == digest
+
+
+def test_the_size_limit_is_set_by_kb_max_article_bytes(built, articles_dir, runner):
+    digest = sha256(built)
+    article = write_article(articles_dir, "long.md", "長い記事", "本文です。\n" * 200)
+    result = build_output(runner, articles_dir, built, KB_MAX_ARTICLE_BYTES="1000")
+    assert result.exit_code == 1
+    assert f"{article}: is larger than 1,000 bytes" in result.output
+    assert sha256(built) == digest
+    assert build_output(runner, articles_dir, built, KB_MAX_ARTICLE_BYTES="100000").exit_code == 0
+    result = build_output(runner, articles_dir, built, KB_MAX_ARTICLE_BYTES="ten")
+    assert result.exit_code == 1 and "KB_MAX_ARTICLE_BYTES='ten'" in result.output
+
+
+@pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo", "broken-symlink"])
+def test_an_article_that_is_no_regular_file_is_reported_not_skipped(built, articles_dir, kind):
+    digest = sha256(built)
+    path = articles_dir / "odd.md"
+    if kind == "fifo":
+        os.mkfifo(path)
+        words = "is a FIFO"
+    elif kind == "symlink-to-dev-zero":
+        path.symlink_to("/dev/zero")
+        words = "is a character device"
+    else:
+        path.symlink_to(articles_dir / "nowhere.md")
+        words = "cannot be read: No such file or directory"
+    proc = kb_build(articles_dir, built, timeout=30)  # a FIFO opened for reading would block
+    assert_clean_failure(proc, f"{path}: {words}")
+    assert sha256(built) == digest
+
+
+def test_kb_check_of_dev_zero_ends_with_a_message(built, tmp_path):
+    draft = tmp_path / "draft.md"
+    draft.symlink_to("/dev/zero")
+    proc = subprocess.run([PYTHON, "-m", "kb", "check", str(draft), "--db", str(built)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert f"{draft}: is a character device" in proc.stderr
