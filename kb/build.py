@@ -401,12 +401,12 @@ def _refuse_foreign_file(db_path: Path) -> None:
         return
     try:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-            ours = bool(store.get_meta(sqlite_utils.Database(conn)))
-    except sqlite3.DatabaseError:
-        ours = False
-    if not ours:
+            reason = store.not_a_kb_index(sqlite_utils.Database(conn))
+    except sqlite3.DatabaseError as e:
+        reason = f"it is not an SQLite database ({e})"
+    if reason:
         raise KbError(
-            f"{db_path}: exists and is not a kb index; kb build will not replace it "
+            f"{db_path}: exists and is not a kb index ({reason}); kb build will not replace it "
             "(choose another --db, or move the file away)"
         )
 

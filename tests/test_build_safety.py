@@ -8,6 +8,7 @@ Real conditions throughout: permission bits (made to apply to root too, see
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 
 import pytest
@@ -112,3 +113,28 @@ def test_kb_check_of_dev_zero_ends_with_a_message(built, tmp_path):
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2
     assert f"{draft}: is a character device" in proc.stderr
+
+
+# --- a database kb did not build ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("meta", [[("owner", "accounting")], [("schema_version", "3")]],
+                         ids=["other-keys", "schema-version-alone"])
+def test_a_foreign_database_with_a_kb_meta_table_is_not_replaced(tmp_path, runner, meta):
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md")
+    target = tmp_path / "ledger.db"
+    conn = sqlite3.connect(target)
+    conn.execute("create table kb_meta (key text primary key, value text)")
+    conn.executemany("insert into kb_meta values (?, ?)", meta)
+    conn.execute("create table invoices (id integer primary key, amount real)")
+    conn.execute("insert into invoices (amount) values (12.5)")
+    conn.commit()
+    conn.close()
+    digest = sha256(target)
+    result = build_output(runner, folder, target)
+    assert result.exit_code == 1
+    assert f"{target}: exists and is not a kb index" in result.output
+    assert sha256(target) == digest
+    result = runner.invoke(cli, ["search", "本文", "--db", str(target)])
+    assert result.exit_code == 1 and f"{target}: not a kb index" in result.output
