@@ -203,8 +203,12 @@ def _make_folder(folder: Path) -> None:
     """The database's folder, created if need be."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as e:
+        raise KbError(f"{e.filename or folder}: is a file, not a folder: the index cannot be "
+                      "written in it") from e
     except OSError as e:
-        raise KbError(f"{folder}: cannot create the folder of the index: {e.strerror or e}") from e
+        raise KbError(f"{e.filename or folder}: cannot create the folder of the index "
+                      f"({e.strerror or e})") from e
 
 
 # SQLite's errors that mean the file could not be written (not a fault of kb's SQL)
@@ -220,11 +224,12 @@ def _write_failure(db_path: Path, error: OSError | sqlite3.Error) -> KbError:
     """A clear message for a file the build could not write (or read): a full disk, a folder
     without write permission, a read-only file system."""
     if isinstance(error, OSError):
-        where = error.filename or db_path
-        reason = error.strerror or str(error)
+        # a copy or a rename names its destination second: that is the file being written
+        what = f"{error.filename2 or error.filename or db_path}: {error.strerror or error}"
     else:
-        where, reason = db_path, str(error)
-    return KbError(f"{where}: {reason}; the build stopped and the index {db_path} was not changed")
+        what = f"{db_path}: the new index could not be written next to it ({error})"
+    return KbError(f"{what}; the build stopped and {db_path} was not changed (is the disk full, "
+                   "or the folder read-only?)")
 
 
 def analyze_article(article: Article) -> AnalyzedArticle:

@@ -80,11 +80,16 @@ def lock_path(db_path: Path) -> Path:
 def exclusive_lock(path: Path, waiting: Callable[[int | None], None] | None = None) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``path`` (created if need be) for the ``with`` block.
 
-    When another process holds it, ``waiting`` is called with that process's id (None when it
+    Raises :class:`KbError` naming the folder when the file cannot be created there. When
+    another process holds it, ``waiting`` is called with that process's id (None when it
     cannot be read) and this one waits until the lock is free. The lock goes with the process:
     a killed holder frees it, and nothing is left to clean up.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as e:
+        raise KbError(f"{path.parent}: cannot write in this folder ({e.strerror or e}); a build "
+                      f"writes its lock file {path.name} and the new index there") from e
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

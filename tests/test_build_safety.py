@@ -8,6 +8,8 @@ Real conditions throughout: permission bits (made to apply to root too, see
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import sqlite3
 import subprocess
 
@@ -138,3 +140,49 @@ def test_a_foreign_database_with_a_kb_meta_table_is_not_replaced(tmp_path, runne
     assert sha256(target) == digest
     result = runner.invoke(cli, ["search", "本文", "--db", str(target)])
     assert result.exit_code == 1 and f"{target}: not a kb index" in result.output
+
+
+# --- a folder that cannot be written, a full disk ----------------------------------------------
+
+
+def file_size_limit(limit: int):
+    """``preexec_fn``: writes past ``limit`` bytes fail with EFBIG, as on a full disk (SIGXFSZ,
+    which would kill the process instead, is ignored)."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    return apply
+
+
+@pytest.mark.parametrize("first_build", [True, False], ids=["first-build", "update"])
+def test_a_full_disk_fails_the_build_with_a_message(built, articles_dir, tmp_path, first_build):
+    db_path = tmp_path / "new.db" if first_build else built
+    digest = None if first_build else sha256(built)
+    write_article(articles_dir, "new.md", "新しい記事", "新しい本文。\n")
+    proc = kb_build(articles_dir, db_path, preexec_fn=file_size_limit(64_000))
+    assert_clean_failure(proc, db_path, "the build stopped", "was not changed")
+    assert leftover_temporaries(db_path) == []
+    if first_build:
+        assert not db_path.exists()
+    else:
+        assert sha256(built) == digest
+
+
+def test_an_unwritable_folder_for_the_index_is_named(articles_dir, tmp_path):
+    if not permissions_apply(tmp_path):
+        pytest.skip("permission bits cannot be made to apply to this process (root that cannot "
+                    "drop CAP_DAC_OVERRIDE)")
+    folder = tmp_path / "readonly"
+    folder.mkdir(mode=0o555)
+    proc = kb_build(articles_dir, folder / "kb.db", preexec_fn=obey_permissions)
+    assert_clean_failure(proc, f"{folder}: cannot write in this folder (Permission denied)")
+    assert list(folder.iterdir()) == []
+
+
+def test_an_index_path_below_a_file_is_named(articles_dir, tmp_path, runner):
+    (tmp_path / "notes").write_text("a file, not a folder\n", encoding="utf-8")
+    result = build_output(runner, articles_dir, tmp_path / "notes" / "kb.db")
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'notes'}: is a file, not a folder" in result.output
