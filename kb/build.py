@@ -25,7 +25,7 @@ from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
-from .files import exclusive_lock, lock_path, read_article_bytes
+from .files import durable_replace, exclusive_lock, lock_path, read_article_bytes
 from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
@@ -181,7 +181,9 @@ def _build_locked(articles_dir: Path, db_path: Path, full: bool, workers: int | 
             db.conn.execute("PRAGMA journal_mode=DELETE")
         finally:
             db.close()
-        os.replace(tmp_path, db_path)
+        # the copy was written without syncing (synchronous=OFF, fast); it is synced once,
+        # whole, before it replaces the index, and the folder after (see files.durable_replace)
+        durable_replace(tmp_path, db_path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
@@ -393,7 +395,8 @@ def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.D
         shutil.copyfile(db_path, tmp_path)
     db = sqlite_utils.Database(tmp_path)
     db.conn.execute("PRAGMA journal_mode=MEMORY")
-    db.conn.execute("PRAGMA synchronous=OFF")  # the file is renamed into place only when complete
+    # no sync at each commit: the file is synced once, when complete, before it is renamed
+    db.conn.execute("PRAGMA synchronous=OFF")
     if not reuse:
         store.create_schema(db)
     db.conn.execute("BEGIN")

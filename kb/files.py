@@ -7,8 +7,9 @@ replace of the database.
 - :func:`exclusive_lock`: one build at a time per database, through ``flock`` on a lock file
   next to it (``.kb.db.lock``); a second build waits for the first, saying so.
 - :func:`durable_replace`: the finished file is synced to disk before it replaces the database,
-  and the folder after, so a power loss leaves either the old index or the new one (what
-  SQLite's own commit promises for a database it writes in place).
+  and the folder after, so a power loss or a crash of the machine leaves either the old index
+  or the new one (what SQLite's own commit promises for a database it writes in place); a
+  rename alone may reach the disk before the file's bytes do.
 """
 
 from __future__ import annotations
@@ -108,3 +109,30 @@ def _holder(fd: int) -> int | None:
     """The process id written in a lock file by its holder, if it is there yet."""
     text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     return int(text) if text.isdigit() else None
+
+
+def durable_replace(source: Path, target: Path) -> None:
+    """Rename ``source`` over ``target`` so that, whatever happens to the machine, ``target`` is
+    the old file or the whole new one: ``source``'s bytes are on disk before the rename, and the
+    rename itself is on disk (the folder synced) before this returns."""
+    sync_file(source)
+    os.replace(source, target)
+    sync_folder(target.parent)
+
+
+def sync_file(path: Path) -> None:
+    """Wait until a file's bytes are on disk (``fsync``)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_folder(folder: Path) -> None:
+    """Wait until a folder's entries (a rename into it) are on disk."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

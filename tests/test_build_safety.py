@@ -12,6 +12,7 @@ import resource
 import signal
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,36 @@ def test_an_index_path_below_a_file_is_named(articles_dir, tmp_path, runner):
     result = build_output(runner, articles_dir, tmp_path / "notes" / "kb.db")
     assert result.exit_code == 1
     assert f"{tmp_path / 'notes'}: is a file, not a folder" in result.output
+
+
+# --- power loss: what reaches the disk, in which order -----------------------------------------
+
+
+def test_the_new_index_is_synced_before_it_replaces_the_old_and_the_folder_after(
+        built, articles_dir, monkeypatch):
+    """Every os.fsync the build makes is let through and recorded with what it synced and the
+    state of both files at that moment (SQLite syncs nothing: synchronous=OFF)."""
+    write_article(articles_dir, "new.md", "新しい記事", "新しい本文。\n")
+    old_digest = sha256(built)
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        if path.is_file():  # the file being synced: complete, with the new article?
+            ids = {r[0] for r in query_all(path, "select id from articles")}
+            integrity = query_all(path, "pragma integrity_check")
+            synced.append(("file", path, "new" in ids and integrity == [("ok",)], sha256(built)))
+        else:
+            synced.append(("folder", path, None, sha256(built)))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    build_index(articles_dir, built, workers=1)
+    new_digest = sha256(built)
+    assert new_digest != old_digest
+    assert len(synced) == 2, synced
+    (kind, path, complete, db_then), (kind2, folder, _, db_later) = synced
+    assert kind == "file" and path.name.startswith(f".{built.name}.") and path.suffix == ".tmp"
+    assert complete and db_then == old_digest  # the whole new index, before the rename
+    assert kind2 == "folder" and folder == built.parent and db_later == new_digest
