@@ -258,7 +258,7 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         kept: list = []  # Sudachi's cut of the text, read again by fact extraction
         body = analyzer.index_text(section.text, keep=kept)
         if kept:
-            sources[section.position] = MorphemeSource(analyzer.japanese, kept, body.terms)
+            sources[section.position] = MorphemeSource(kept, body.terms)
         analyzed.append(AnalyzedSection(heading, body, context.strip()))
     # extracted and curated facts, with provenance (reading what was analysed above)
     article.facts = extract_facts(article, sources, roles_by_position)

@@ -19,7 +19,7 @@ import pytest
 from kb.build import build_index
 from kb.cli import cli
 
-from helpers import (PYTHON, leftover_temporaries, obey_permissions, permissions_apply, query_all,
+from helpers import (ARTICLES, PYTHON, leftover_temporaries, obey_permissions, permissions_apply, query_all,
                      sha256, write_article)
 
 
@@ -220,3 +220,37 @@ def test_the_new_index_is_synced_before_it_replaces_the_old_and_the_folder_after
     assert kind == "file" and path.name.startswith(f".{built.name}.") and path.suffix == ".tmp"
     assert complete and db_then == old_digest  # the whole new index, before the rename
     assert kind2 == "folder" and folder == built.parent and db_later == new_digest
+
+
+# --- memory: flat per article ------------------------------------------------------------------
+
+GROWTH_SCRIPT = r"""
+import resource, sys
+from kb.analysis import get_analyzer
+from kb.build import analyze_article
+from kb.markdown import parse_article
+body = open(sys.argv[1], encoding="utf-8").read().split("---\n", 2)[2]
+text = "\n".join(line for line in body.splitlines() if line.strip() and not line.startswith("#"))
+def article(times):
+    source = "---\ntitle: 長い記事\n---\n" + "\n".join([text] * times)
+    return parse_article(source.encode(), "long.md")
+get_analyzer().japanese
+small, big = article(25), article(100)
+analyze_article(small)  # every word of the text seen: the analyzer's caches are full
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+analyze_article(big)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(len(big.sections[0].text.encode()), after - before)
+"""
+
+
+def test_the_memory_analysis_needs_grows_little_with_the_length_of_a_section():
+    """Peak memory a 1.6 MB section adds to the analysis of a 0.4 MB one of the same words (so
+    the analyzer's caches are already full): Sudachi's morpheme lists, kept for the whole
+    section until its facts were read, cost over a hundred bytes per byte of text."""
+    proc = subprocess.run([PYTHON, "-c", GROWTH_SCRIPT, str(ARTICLES / "hirai-back-heat.md")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    size, growth = map(int, proc.stdout.split())
+    assert size > 1_500_000
+    assert growth < 40 * size, f"{growth / 2**20:.0f} MiB for a {size / 1e6:.1f} MB section"
