@@ -72,6 +72,24 @@ def read_article_bytes(path: Path, limit: int | None = None) -> bytes:
     return data
 
 
+_held_locks: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_locks_in_child() -> None:
+    """In a forked child: close its copies of the parent's lock descriptors. An ``flock`` lives
+    as long as any copy of its descriptor, so a child that outlived a killed parent (an analysis
+    worker) would otherwise keep the database locked; the parent's lock itself is unaffected."""
+    for fd in _held_locks:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 def lock_path(db_path: Path) -> Path:
     """The lock file of a database: ``.NAME.lock`` in the same folder (kept between builds)."""
     return db_path.with_name(f".{db_path.name}.lock")
@@ -84,13 +102,15 @@ def exclusive_lock(path: Path, waiting: Callable[[int | None], None] | None = No
     Raises :class:`KbError` naming the folder when the file cannot be created there. When
     another process holds it, ``waiting`` is called with that process's id (None when it
     cannot be read) and this one waits until the lock is free. The lock goes with the process:
-    a killed holder frees it, and nothing is left to clean up.
+    a killed holder frees it, and nothing is left to clean up (processes it forked do not
+    inherit it).
     """
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as e:
         raise KbError(f"{path.parent}: cannot write in this folder ({e.strerror or e}); a build "
                       f"writes its lock file {path.name} and the new index there") from e
+    _held_locks.add(fd)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -102,6 +122,7 @@ def exclusive_lock(path: Path, waiting: Callable[[int | None], None] | None = No
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # releases the lock
 
 

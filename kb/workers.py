@@ -14,8 +14,11 @@ A build analyzes articles in worker processes. What this module guarantees:
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +32,7 @@ Result = TypeVar("Result")
 # Each job's state, shared with the workers: a job is "under way" from its start to its end.
 _WAITING, _UNDER_WAY, _DONE = 0, 1, 2
 _states: Any = None  # in a worker: the shared array of job states (set by _start_worker)
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies
 
 
 class WorkerDied(KbError):
@@ -53,7 +57,7 @@ def run_in_workers(
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     states = context.Array("b", max(len(jobs), 1), lock=False)
     executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(states,))
+                                   initargs=(states, os.getpid()))
     try:
         starts = range(0, len(jobs), chunksize)
         futures: list[Future | None] = [
@@ -87,9 +91,20 @@ def run_guarded(fn: Callable[[Job], Result], job: Job, name: str) -> Result | Kb
         return AnalysisFailed(name, f"could not be analyzed: {_describe(e)}")
 
 
-def _start_worker(states: Any) -> None:
+def _start_worker(states: Any, parent: int) -> None:
     global _states
     _states = states
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux): a build
+    killed with SIGKILL would otherwise leave its workers waiting for work for ever."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _run_chunk(fn: Callable[[Job], Result], start: int, jobs: Sequence[Job],

@@ -6,6 +6,7 @@ the workers run here are ordinary module-level functions that misbehave the way 
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import inspect
 import os
@@ -194,3 +195,29 @@ def test_a_killed_worker_fails_the_build_and_keeps_the_index(built, articles_dir
     assert "Traceback" not in stderr
     assert sha256(built) == before
     assert leftover_temporaries(built) == []
+
+
+def test_a_killed_build_leaves_neither_workers_nor_its_lock_behind(built, articles_dir):
+    many_articles(articles_dir, count=60)
+    proc = subprocess.Popen([PYTHON, "-m", "kb", "build", "--articles", str(articles_dir),
+                             "--db", str(built), "--workers", "2", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        build = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 30
+        workers: list[psutil.Process] = []
+        while not workers and time.monotonic() < deadline and proc.poll() is None:
+            workers = [w for w in build.children() if time.time() - w.create_time() > 0.5]
+            time.sleep(0.02)
+        assert workers, "the build never had a busy worker"
+        proc.kill()  # SIGKILL: no clean-up runs in the build
+        proc.wait()
+    finally:
+        proc.kill()
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert alive == [], "workers outlived the build"
+    fd = os.open(built.parent / f".{built.name}.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free: the next build need not wait
+    finally:
+        os.close(fd)
