@@ -123,8 +123,7 @@ def build_index(
     db_path = Path(db_path)
     _make_folder(db_path.parent)
     try:
-        lock = exclusive_lock(lock_path(db_path), waiting or _say_waiting(db_path))
-        with lock:
+        with exclusive_lock(lock_path(db_path), waiting or _say_waiting(db_path)):
             return _build_locked(Path(articles_dir), db_path, full, workers, progress,
                                  boilerplate_articles)
     except OSError as e:
@@ -255,7 +254,7 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         above = set().union(*(heading_roles.get(h, set()) for h in section.path)) - own
         context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path),
                             roles.tokens_of(above)])
-        kept: list = []  # Sudachi's cut of the text, read again by fact extraction
+        kept: list = []  # how Sudachi cut the text, read again by fact extraction
         body = analyzer.index_text(section.text, keep=kept)
         if kept:
             sources[section.position] = MorphemeSource(kept, body.terms)
@@ -314,7 +313,7 @@ def _update(
             ids.pop(article_id, None)
             if rel not in present:
                 report.removed += 1
-    errors = _check_articles(changed, articles_dir, ids, workers)
+    errors = _check_articles(changed, changed_names, articles_dir, ids, workers)
     if errors:
         raise BuildFailed(errors)
     # Champion lists pay only on a large index (FTS5 ranks a small one fast): a full build of
@@ -347,17 +346,17 @@ def _update(
     return writer
 
 
-def _check_articles(files: list[Path], root: Path, ids: dict[str, str],
+def _check_articles(files: list[Path], names: list[str], root: Path, ids: dict[str, str],
                     workers: int | None) -> list[InvalidArticle]:
     """Parse every file (no analysis): the invalid ones, and those whose article id is taken
-    (``ids``: article id -> path of the articles kept; the files' ids are added)."""
+    (``names``: the files' names in the index; ``ids``: article id -> name of the articles
+    kept, to which the files' ids are added)."""
     errors: list[InvalidArticle] = []
     jobs = [(str(f), str(root)) for f in files]
-    for file, result in zip(files, _run_all(_article_id_of, jobs, files, workers)):
+    for file, rel, result in zip(files, names, _run_all(_article_id_of, jobs, files, workers)):
         if isinstance(result, InvalidArticle):
             errors.append(result)
             continue
-        rel = relative_names([file], root)[0]
         if result in ids:
             errors.append(
                 DuplicateArticleId(

@@ -151,6 +151,25 @@ def many_articles(folder: Path, count: int = 12) -> None:
         write_article(folder, f"many-{i:03}.md", f"記事{i}", body + "\n")
 
 
+# enough articles to keep two workers analyzing for a second or more (checking them takes 0.1 s)
+ARTICLES_FOR_A_WHILE = 300
+
+
+def busy_worker(build: subprocess.Popen) -> psutil.Process:
+    """A worker process of a running ``kb build`` that has been at work for a while."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and build.poll() is None:
+        try:
+            busy = [w for w in psutil.Process(build.pid).children()
+                    if time.time() - w.create_time() > 0.2]
+        except psutil.Error:
+            busy = []
+        if busy:
+            return busy[0]
+        time.sleep(0.01)
+    pytest.fail("the build never had a busy worker")
+
+
 def test_a_first_build_with_one_invalid_article_fails_naming_it(tmp_path):
     folder = tmp_path / "articles"
     many_articles(folder)
@@ -170,22 +189,12 @@ def test_a_first_build_with_one_invalid_article_fails_naming_it(tmp_path):
 
 def test_a_killed_worker_fails_the_build_and_keeps_the_index(built, articles_dir):
     before = sha256(built)
-    many_articles(articles_dir, count=60)
+    many_articles(articles_dir, count=ARTICLES_FOR_A_WHILE)
     proc = subprocess.Popen([PYTHON, "-m", "kb", "build", "--articles", str(articles_dir),
                              "--db", str(built), "--workers", "2", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        build = psutil.Process(proc.pid)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
-            # a worker busy for half a second is analyzing (checking every file takes less)
-            busy = [w for w in build.children() if time.time() - w.create_time() > 0.5]
-            if busy:
-                busy[0].send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the build never had a busy worker")
+        busy_worker(proc).send_signal(signal.SIGKILL)
         _, stderr = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -198,18 +207,13 @@ def test_a_killed_worker_fails_the_build_and_keeps_the_index(built, articles_dir
 
 
 def test_a_killed_build_leaves_neither_workers_nor_its_lock_behind(built, articles_dir):
-    many_articles(articles_dir, count=60)
+    many_articles(articles_dir, count=ARTICLES_FOR_A_WHILE)
     proc = subprocess.Popen([PYTHON, "-m", "kb", "build", "--articles", str(articles_dir),
                              "--db", str(built), "--workers", "2", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        build = psutil.Process(proc.pid)
-        deadline = time.monotonic() + 30
-        workers: list[psutil.Process] = []
-        while not workers and time.monotonic() < deadline and proc.poll() is None:
-            workers = [w for w in build.children() if time.time() - w.create_time() > 0.5]
-            time.sleep(0.02)
-        assert workers, "the build never had a busy worker"
+        busy_worker(proc)
+        workers = psutil.Process(proc.pid).children()
         proc.kill()  # SIGKILL: no clean-up runs in the build
         proc.wait()
     finally:
