@@ -71,8 +71,8 @@ def run_in_workers(
             assert future is not None
             try:
                 results = future.result()
-            except BrokenProcessPool:
-                raise _worker_died(states, names) from None
+            except BrokenProcessPool as e:
+                raise _worker_died(states, names, e.__cause__) from None
             except Exception as e:  # the results could not be pickled in the worker
                 results = [AnalysisFailed(name, f"its results could not be sent back ({_describe(e)})")
                            for name in names[start:start + chunksize]]
@@ -118,13 +118,16 @@ def _run_chunk(fn: Callable[[Job], Result], start: int, jobs: Sequence[Job],
     return out
 
 
-def _worker_died(states: Any, names: Sequence[str]) -> WorkerDied:
+def _worker_died(states: Any, names: Sequence[str], cause: BaseException | None) -> WorkerDied:
+    """The error for a broken pool: a worker died, or (``cause``: the traceback the pool
+    gives) a result could not be read back."""
     under_way = [name for name, state in zip(names, states) if state == _UNDER_WAY]
     where = f" while these files were being analyzed: {', '.join(under_way)}" if under_way else ""
-    return WorkerDied(
-        f"an analysis process stopped abruptly (killed by a signal, or out of memory){where}; "
-        "the index was not changed"
-    )
+    # the pool's cause is a traceback in triple quotes: its last line is the error
+    lines = [line.strip() for line in str(cause or "").splitlines() if line.strip("' \t")]
+    why = (f"a result could not be read back ({lines[-1]})" if lines
+           else "an analysis process stopped abruptly (killed by a signal, or out of memory)")
+    return WorkerDied(f"{why}{where}; the index was not changed")
 
 
 def _describe(error: BaseException) -> str:

@@ -92,6 +92,22 @@ def kill_self_on_three(n: int) -> int:
     return n
 
 
+def _refuse_to_load() -> None:
+    raise TypeError("this result cannot be rebuilt")
+
+
+class SentBadly:
+    """A result that pickles in the worker and cannot be unpickled in the parent (as kb's
+    exceptions once could not)."""
+
+    def __reduce__(self):
+        return _refuse_to_load, ()
+
+
+def unreadable_result_on_three(n: int) -> object:
+    return SentBadly() if n == 3 else n
+
+
 def names_of(count: int) -> list[str]:
     return [f"articles/{n}.md" for n in range(count)]
 
@@ -134,6 +150,15 @@ def test_a_worker_that_dies_raises_naming_the_files_under_way(fn):
     assert time.monotonic() - started < 10
     assert "articles/3.md" in str(info.value)
     assert "stopped abruptly" in str(info.value)
+
+
+def test_a_result_that_cannot_be_read_back_raises_instead_of_hanging():
+    started = time.monotonic()
+    with pytest.raises(WorkerDied) as info:
+        list(run_in_workers(unreadable_result_on_three, list(range(12)), names_of(12), workers=2,
+                            chunksize=1))
+    assert time.monotonic() - started < 10
+    assert "could not be read back (TypeError: this result cannot be rebuilt)" in str(info.value)
 
 
 # --- through kb build ---------------------------------------------------------------------------
