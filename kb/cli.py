@@ -84,7 +84,9 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
     naming the file and line, and the existing database is left untouched.
 
     One build at a time per database: a second build of the same --db waits until the first one
-    is done (it says so on stderr), then updates the index the first one wrote.
+    is done (it says so on stderr), then updates the index the first one wrote. An article file
+    larger than $KB_MAX_ARTICLE_BYTES (10,000,000 unless set), or not a regular file, is
+    reported as invalid.
     """
     with kb_errors():
         if show_progress(quiet or as_json):
