@@ -56,20 +56,32 @@ def read_article_bytes(path: Path, limit: int | None = None) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as e:
         raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
-    with open(fd, "rb", closefd=True) as f:
+    try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
             kind = next((name for test, name in _KINDS if test(status.st_mode)), "special")
             raise InvalidArticle(str(path), f"is {kind}, not a regular file (an article is a text file)")
-        try:
-            # a file that says it is too large is not read; one that grows is read up to the limit
-            data = f.read(limit + 1) if status.st_size <= limit else None
-        except OSError as e:
-            raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+        # a file that says it is too large is not read; one that grows is read up to the limit
+        data = _read_up_to(fd, status.st_size, limit) if status.st_size <= limit else None
+    except OSError as e:
+        raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+    finally:
+        os.close(fd)
     if data is None or len(data) > limit:
         raise InvalidArticle(str(path), f"is larger than {limit:,} bytes, the limit for an article "
                              f"(set {MAX_ARTICLE_BYTES_VARIABLE} to allow more)")
     return data
+
+
+def _read_up_to(fd: int, size: int, limit: int) -> bytes:
+    """A file's bytes to its end or to one past ``limit``: one read for a file of the ``size``
+    it had when opened (and one more that finds its end)."""
+    parts = [os.read(fd, size + 1)]
+    total = len(parts[0])
+    while parts[-1] and total <= limit:
+        parts.append(os.read(fd, min(1 << 20, limit + 1 - total)))
+        total += len(parts[-1])
+    return parts[0] if len(parts) == 2 and not parts[1] else b"".join(parts)
 
 
 _held_locks: set[int] = set()  # descriptors of the locks this process holds

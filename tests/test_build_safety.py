@@ -91,6 +91,16 @@ def test_the_size_limit_is_set_by_kb_max_article_bytes(built, articles_dir, runn
     assert result.exit_code == 1 and "KB_MAX_ARTICLE_BYTES='ten'" in result.output
 
 
+def test_a_file_longer_than_its_size_says_is_read_only_up_to_the_limit(built, articles_dir, runner):
+    """/proc/cpuinfo is a regular file of size 0 with text in it: only reading tells its length."""
+    if not Path("/proc/cpuinfo").is_file() or len(Path("/proc/cpuinfo").read_bytes()) < 200:
+        pytest.skip("no /proc/cpuinfo here to stand for a file that grows while it is read")
+    (articles_dir / "cpu.md").symlink_to("/proc/cpuinfo")
+    result = build_output(runner, articles_dir, built, KB_MAX_ARTICLE_BYTES="100")
+    assert result.exit_code == 1
+    assert f"{articles_dir / 'cpu.md'}: is larger than 100 bytes" in result.output
+
+
 @pytest.mark.parametrize("kind", ["symlink-to-dev-zero", "fifo", "broken-symlink"])
 def test_an_article_that_is_no_regular_file_is_reported_not_skipped(built, articles_dir, kind):
     digest = sha256(built)
