@@ -124,11 +124,16 @@ class Morpheme(NamedTuple):
 
 class MorphemeSource:
     """The morphemes of a text that :meth:`JapaneseAnalyzer.index_text` already cut, read back
-    by character range and built into :class:`Morpheme` objects only where asked."""
+    by character range and built into :class:`Morpheme` objects only where asked.
 
-    def __init__(self, analyzer: "JapaneseAnalyzer", pieces: list, terms: str = "") -> None:
-        self._analyzer = analyzer
-        self._pieces = pieces  # (chunk start, chunk text, Sudachi MorphemeList, begins + [end])
+    It keeps, per piece of text Sudachi cut, where each morpheme begins (two bytes each) and its
+    dictionary data (a tuple shared by every use of the word), not Sudachi's morpheme lists:
+    those hold a copy of the input with several arrays per character, and kept for a whole
+    section they cost about a hundred times the text's size.
+    """
+
+    def __init__(self, pieces: list, terms: str = "") -> None:
+        self._pieces = pieces  # (chunk start, chunk text, begins + [end], each morpheme's info)
         self.terms = terms  # the text's index terms, space-separated
 
     def between(self, start: int, end: int, offset: int | None = None) -> list[Morpheme]:
@@ -136,11 +141,12 @@ class MorphemeSource:
         (default ``start``: as if that piece of text had been cut alone)."""
         offset = start if offset is None else offset
         out = []
-        morpheme = self._analyzer.morpheme
-        for chunk_start, chunk, morphemes, begins in self._pieces:
-            lo = bisect_left(begins, start - chunk_start, 0, len(morphemes))
-            hi = bisect_left(begins, end - chunk_start, 0, len(morphemes))
-            out += [morpheme(morphemes[i], chunk_start - offset, begins[i], chunk, begins[i + 1])
+        for chunk_start, chunk, begins, infos in self._pieces:
+            lo = bisect_left(begins, start - chunk_start, 0, len(infos))
+            hi = bisect_left(begins, end - chunk_start, 0, len(infos))
+            shift = chunk_start - offset
+            out += [Morpheme(chunk[begins[i]:begins[i + 1]], shift + begins[i],
+                             shift + begins[i + 1], *infos[i])
                     for i in range(lo, hi)]
         return out
 
@@ -278,14 +284,7 @@ class JapaneseAnalyzer:
         What depends on the dictionary entry only (part of speech, forms, index term) is cached
         by word id: each call into Sudachi costs about half a microsecond. ``begin``, ``end`` and
         ``chunk`` (the text Sudachi cut), when known, spare three more."""
-        word_id = m.word_id()
-        info = self._infos.get(word_id)
-        if info is None:
-            entry = self._entry_of(m)
-            info = (self._pos[m.part_of_speech_id()], m.dictionary_form(), m.normalized_form(),
-                    entry[0] if entry else "")
-            if word_id < _OOV_WORD_ID and len(self._infos) < 1_000_000:
-                self._infos[word_id] = info
+        info = self._infos.get(m.word_id()) or self._info(m, self._entry_of(m))
         if begin is None:
             begin = m.begin()
         if end is None:
@@ -296,14 +295,16 @@ class JapaneseAnalyzer:
     def index_text(self, text: str, keep: list | None = None) -> IndexedText:
         """The index columns of a text, without building tokens (the build's hot path).
 
-        With ``keep``, Sudachi's morpheme lists are appended to it (see :class:`MorphemeSource`)
-        so that a later reader need not cut the text again."""
+        With ``keep``, what :class:`MorphemeSource` needs of each morpheme is appended to it, so
+        that a later reader need not cut the text again (Sudachi's own morpheme lists are let go
+        piece by piece: memory stays flat however long the text)."""
         terms: list[str] = []
         alts: list[str] = []
         readings: list[str] = []
         spans: list[int] = []  # gap before each term and its length (snippets mark them)
         last_end = 0
         entries = self._entries
+        known_infos = self._infos
         with self._lock:
             for chunk_start, chunk in _chunks(text):
                 morphemes = self._tokenizer.tokenize(chunk)
@@ -311,12 +312,14 @@ class JapaneseAnalyzer:
                 # begins, so one call per morpheme gives every place (a call costs ~0.5 µs)
                 begins = [m.begin() for m in morphemes]
                 begins.append(len(chunk))
-                if keep is not None:
-                    keep.append((chunk_start, chunk, morphemes, begins))
+                infos: list[tuple] | None = [] if keep is not None else None
                 for i, m in enumerate(morphemes):
-                    entry = entries.get(m.word_id(), _MISSING)  # inlined _entry_of: hot loop
+                    word_id = m.word_id()
+                    entry = entries.get(word_id, _MISSING)  # inlined _entry_of: hot loop
                     if entry is _MISSING:
                         entry = self._entry_of(m)
+                    if infos is not None:
+                        infos.append(known_infos.get(word_id) or self._info(m, entry))
                     if entry is not None:
                         terms.append(entry[0])
                         alts.extend(entry[5])
@@ -326,8 +329,21 @@ class JapaneseAnalyzer:
                         spans.append(begin - last_end)
                         spans.append(end - begin)
                         last_end = end
+                if keep is not None:
+                    keep.append((chunk_start, chunk, array("H", begins), infos))
         return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings),
                            encode_spans(spans))
+
+    def _info(self, m, entry: tuple | None) -> tuple:
+        """What a :class:`Morpheme` holds besides its place: part of speech, dictionary and
+        normalized forms, index term (``entry``: the word's analysis). Cached by word id, except
+        for unknown words (they share ids)."""
+        info = (self._pos[m.part_of_speech_id()], m.dictionary_form(), m.normalized_form(),
+                entry[0] if entry else "")
+        word_id = m.word_id()
+        if word_id < _OOV_WORD_ID and len(self._infos) < 1_000_000:
+            self._infos[word_id] = info
+        return info
 
     def _entry_of(self, m) -> tuple | None:
         """A word's analysis, cached by dictionary word id: it depends on the entry, not the place."""

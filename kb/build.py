@@ -3,7 +3,7 @@
 A build works on a temporary copy next to the database and replaces the database only when the
 whole build succeeded, so a failed or killed build leaves the previous ``kb.db`` as it was.
 Unchanged articles (same path, same content hash) are not analyzed again; analysis runs on all
-cores.
+cores. Two builds of the same database never run at once: the second waits for the first.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import multiprocessing
 import os
 import shutil
 import sqlite3
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
@@ -25,12 +25,15 @@ from . import champions, duplicate_clusters, duplicate_store, roles, store
 from .analysis import MorphemeSource, get_analyzer
 from .errors import DuplicateArticleId, InvalidArticle, KbError
 from .facts import extract_facts
+from .files import durable_replace, exclusive_lock, lock_path, read_article_bytes
 from .markdown import parse_article_file
 from .model import Article
 from .roles import load_role_cues
 from .store import AnalyzedArticle, AnalyzedSection, ArticleRows
+from .workers import run_guarded, run_in_workers
 
 ProgressCallback = Callable[[int, int], None]
+WaitCallback = Callable[[int | None], None]  # called with the process id of the other build
 # Below this many changed articles, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 8
 
@@ -63,14 +66,28 @@ class BuildFailed(KbError):
 
 
 def find_article_files(articles_dir: Path) -> list[Path]:
-    """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted."""
+    """Every ``*.md`` below the folder, sub-folders included, hidden ones skipped, sorted.
+
+    Every entry that is not a folder counts, so that a FIFO, a device or a broken symlink named
+    like an article is reported when it is read rather than skipped. A folder that cannot be
+    listed (no permission) raises :class:`KbError` naming it: its
+    articles would otherwise be taken for removed ones and dropped from the index.
+    """
     if not articles_dir.is_dir():
         raise KbError(f"{articles_dir}: no such folder of articles (give one with --articles)")
     files = []
-    for root, folders, names in os.walk(articles_dir):  # strings: pathlib's rglob is slow
+    unreadable: list[OSError] = []
+    # strings: pathlib's rglob is slow
+    for root, folders, names in os.walk(articles_dir, onerror=unreadable.append):
         folders[:] = [f for f in folders if not f.startswith(".")]
         files += [os.path.join(root, n) for n in names if n.endswith(".md") and not n.startswith(".")]
-    return sorted((Path(f) for f in files if os.path.isfile(f)), key=lambda p: p.parts)
+    if unreadable:
+        raise KbError("\n".join(f"{e.filename}: this folder of articles cannot be read "
+                                f"({e.strerror or e})" for e in unreadable)
+                      + "\nbuild stopped: its articles would be taken for removed ones; "
+                        "the index was not changed")
+    # anything but a folder: a FIFO, a device or a broken link named *.md is reported when read
+    return sorted((Path(f) for f in files if not os.path.isdir(f)), key=lambda p: p.parts)
 
 
 def relative_names(files: list[Path], articles_dir: Path) -> list[str]:
@@ -87,20 +104,42 @@ def build_index(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     boilerplate_articles: int | None = None,
+    waiting: WaitCallback | None = None,
 ) -> BuildReport:
     """Build or update ``db_path`` from the Markdown articles in ``articles_dir``. A block
     repeated in ``boilerplate_articles`` or more articles is boilerplate (None: the number the
     index was built with, else 3).
 
-    Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`;
-    the database file is then left exactly as it was.
+    One build at a time per database: a build holds a lock on ``.NAME.lock`` next to the
+    database (NAME: the database's file name) from before it lists the articles until the new
+    index is in place. A second build of the same database waits for the first to finish, then
+    builds from the index the first one wrote, so neither loses the other's work; ``waiting`` is
+    called once before it waits, with the other build's process id (default: a line on stderr).
+
+    Raises :class:`BuildFailed` (listing every invalid article) or another :class:`KbError`
+    (a folder that cannot be read or written, a full disk); the database file is then left
+    exactly as it was.
     """
-    started = dt.datetime.now()
-    articles_dir = Path(articles_dir)
     db_path = Path(db_path)
+    _make_folder(db_path.parent)
+    try:
+        with exclusive_lock(lock_path(db_path), waiting or _say_waiting(db_path)):
+            return _build_locked(Path(articles_dir), db_path, full, workers, progress,
+                                 boilerplate_articles)
+    except OSError as e:
+        raise _write_failure(db_path, e) from e
+    except sqlite3.Error as e:
+        if not _is_write_failure(e):
+            raise
+        raise _write_failure(db_path, e) from e
+
+
+def _build_locked(articles_dir: Path, db_path: Path, full: bool, workers: int | None,
+                  progress: ProgressCallback | None, boilerplate_articles: int | None) -> BuildReport:
+    """:func:`build_index`, its lock held."""
+    started = dt.datetime.now()
     files = find_article_files(articles_dir)
     report = BuildReport(db_path=str(db_path), articles=len(files))
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     _refuse_foreign_file(db_path)
     _remove_stale_temporaries(db_path)
@@ -141,12 +180,57 @@ def build_index(
             db.conn.execute("PRAGMA journal_mode=DELETE")
         finally:
             db.close()
-        os.replace(tmp_path, db_path)
+        # the copy was written without syncing (synchronous=OFF, fast); it is synced once,
+        # whole, before it replaces the index, and the folder after (see files.durable_replace)
+        durable_replace(tmp_path, db_path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
     report.seconds = (dt.datetime.now() - started).total_seconds()
     return report
+
+
+def waiting_message(db_path: Path, pid: int | None) -> str:
+    """What a build says when another build of the same database holds its lock."""
+    holder = f" (pid {pid})" if pid else ""
+    return f"waiting for another build of {db_path}{holder} to finish..."
+
+
+def _say_waiting(db_path: Path) -> WaitCallback:
+    return lambda pid: print(waiting_message(db_path, pid), file=sys.stderr, flush=True)
+
+
+def _make_folder(folder: Path) -> None:
+    """The database's folder, created if need be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as e:
+        raise KbError(f"{e.filename or folder}: is a file, not a folder: the index cannot be "
+                      "written in it") from e
+    except OSError as e:
+        raise KbError(f"{e.filename or folder}: cannot create the folder of the index "
+                      f"({e.strerror or e})") from e
+
+
+# SQLite's errors that mean the file could not be written (not a fault of kb's SQL)
+_WRITE_FAILURES = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY",
+                   "SQLITE_PERM", "SQLITE_NOLFS")
+
+
+def _is_write_failure(error: sqlite3.Error) -> bool:
+    return str(getattr(error, "sqlite_errorname", "")).startswith(_WRITE_FAILURES)
+
+
+def _write_failure(db_path: Path, error: OSError | sqlite3.Error) -> KbError:
+    """A clear message for a file the build could not write (or read): a full disk, a folder
+    without write permission, a read-only file system."""
+    if isinstance(error, OSError):
+        # a copy or a rename names its destination second: that is the file being written
+        what = f"{error.filename2 or error.filename or db_path}: {error.strerror or error}"
+    else:
+        what = f"{db_path}: the new index could not be written next to it ({error})"
+    return KbError(f"{what}; the build stopped and {db_path} was not changed (is the disk full, "
+                   "or the folder read-only?)")
 
 
 def analyze_article(article: Article) -> AnalyzedArticle:
@@ -170,24 +254,27 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         above = set().union(*(heading_roles.get(h, set()) for h in section.path)) - own
         context = " ".join([title_terms, *(heading_terms.get(h, "") for h in section.path),
                             roles.tokens_of(above)])
-        kept: list = []  # Sudachi's cut of the text, read again by fact extraction
+        kept: list = []  # how Sudachi cut the text, read again by fact extraction
         body = analyzer.index_text(section.text, keep=kept)
         if kept:
-            sources[section.position] = MorphemeSource(analyzer.japanese, kept, body.terms)
+            sources[section.position] = MorphemeSource(kept, body.terms)
         analyzed.append(AnalyzedSection(heading, body, context.strip()))
     # extracted and curated facts, with provenance (reading what was analysed above)
     article.facts = extract_facts(article, sources, roles_by_position)
     return AnalyzedArticle(article, analyzed)
 
 
-def _analyze_file(job: tuple[str, str, bool]) -> ArticleRows | InvalidArticle:
-    """Worker: parse and analyze one file into its rows; an invalid article comes back as its error."""
+def _article_id_of(job: tuple[str, str]) -> str:
+    """Worker: parse one file (no analysis) and return its article id; raises InvalidArticle."""
+    path, root = job
+    return parse_article_file(Path(path), Path(root)).id
+
+
+def _analyze_file(job: tuple[str, str, bool]) -> ArticleRows:
+    """Worker: parse and analyze one file into its rows."""
     path, root, weigh = job
-    try:
-        analyzed = analyze_article(parse_article_file(Path(path), Path(root)))
-        return store.article_rows(analyzed, champion_weights=weigh)
-    except InvalidArticle as e:
-        return e
+    analyzed = analyze_article(parse_article_file(Path(path), Path(root)))
+    return store.article_rows(analyzed, champion_weights=weigh)
 
 
 def _update(
@@ -202,7 +289,11 @@ def _update(
     report_is_full: bool,
 ) -> store.Writer:
     """Write the changed articles (``names``: the files' names in the index; ``hashes``: those
-    hashed already); returns the writer (what it wrote, for duplicate detection)."""
+    hashed already); returns the writer (what it wrote, for duplicate detection).
+
+    Every changed file is read and parsed first, which is quick: an invalid article stops the
+    build before any is analyzed (the slow part), with every invalid article listed at once.
+    """
     known = store.indexed_articles(db)
     ids = {article_id: path for path, (article_id, _) in known.items()}
     changed: list[Path] = []
@@ -222,7 +313,9 @@ def _update(
             ids.pop(article_id, None)
             if rel not in present:
                 report.removed += 1
-    errors: list[InvalidArticle] = []
+    errors = _check_articles(changed, changed_names, articles_dir, ids, workers)
+    if errors:
+        raise BuildFailed(errors)
     # Champion lists pay only on a large index (FTS5 ranks a small one fast): a full build of
     # many articles makes them, later builds keep them in step if they exist.
     if report_is_full:
@@ -234,25 +327,14 @@ def _update(
     done = report.unchanged
     if progress:
         progress(done, len(files))
-    for result in _analyze_all(changed, articles_dir, workers, weigh):
+    jobs = [(str(f), str(articles_dir), weigh) for f in changed]
+    for result in _run_all(_analyze_file, jobs, changed, workers):
         done += 1
         if progress:
             progress(done, len(files))
-        if isinstance(result, InvalidArticle):
+        if isinstance(result, InvalidArticle):  # a file changed since it was checked, or a fault
             errors.append(result)
-            continue
-        if result.article_id in ids:
-            errors.append(
-                DuplicateArticleId(
-                    str(articles_dir / result.path),
-                    f"article id {result.article_id!r} is already used by "
-                    f"{articles_dir / ids[result.article_id]}"
-                    " (rename one file or set a different 'id:' in its front matter)",
-                )
-            )
-            continue
-        ids[result.article_id] = result.path
-        if not errors:
+        elif not errors:
             writer.write(result)
             report.analyzed += 1
     if errors:
@@ -264,18 +346,44 @@ def _update(
     return writer
 
 
-def _analyze_all(
-    files: list[Path], root: Path, workers: int | None, weigh: bool
-) -> Iterator[ArticleRows | InvalidArticle]:
-    jobs = [(str(f), str(root), weigh) for f in files]
+def _check_articles(files: list[Path], names: list[str], root: Path, ids: dict[str, str],
+                    workers: int | None) -> list[InvalidArticle]:
+    """Parse every file (no analysis): the invalid ones, and those whose article id is taken
+    (``names``: the files' names in the index; ``ids``: article id -> name of the articles
+    kept, to which the files' ids are added)."""
+    errors: list[InvalidArticle] = []
+    jobs = [(str(f), str(root)) for f in files]
+    for file, rel, result in zip(files, names, _run_all(_article_id_of, jobs, files, workers)):
+        if isinstance(result, InvalidArticle):
+            errors.append(result)
+            continue
+        if result in ids:
+            errors.append(
+                DuplicateArticleId(
+                    str(file),
+                    f"article id {result!r} is already used by {root / ids[result]}"
+                    " (rename one file or set a different 'id:' in its front matter)",
+                )
+            )
+            continue
+        ids[result] = rel
+    return errors
+
+
+def _run_all(fn: Callable, jobs: list, files: list[Path], workers: int | None) -> Iterator[Any]:
+    """``fn`` over the jobs, in order: in worker processes for many jobs, else in this one.
+    An invalid article comes back as its error; any other KbError is raised."""
+    names = [str(f) for f in files]
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
-        yield from map(_analyze_file, jobs)
-        return
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(workers) as pool:
+        results: Iterator[Any] = (run_guarded(fn, job, name) for job, name in zip(jobs, names))
+    else:
         # ordered, so section ids follow file order and builds are reproducible
-        yield from pool.imap(_analyze_file, jobs, chunksize=4)
+        results = run_in_workers(fn, jobs, names, workers)
+    for result in results:
+        if isinstance(result, KbError) and not isinstance(result, InvalidArticle):
+            raise result  # not about one article (a rule file that cannot be read)
+        yield result
 
 
 def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.Database:
@@ -286,7 +394,8 @@ def _open_work_copy(db_path: Path, tmp_path: Path, full: bool) -> sqlite_utils.D
         shutil.copyfile(db_path, tmp_path)
     db = sqlite_utils.Database(tmp_path)
     db.conn.execute("PRAGMA journal_mode=MEMORY")
-    db.conn.execute("PRAGMA synchronous=OFF")  # the file is renamed into place only when complete
+    # no sync at each commit: the file is synced once, when complete, before it is renamed
+    db.conn.execute("PRAGMA synchronous=OFF")
     if not reuse:
         store.create_schema(db)
     db.conn.execute("BEGIN")
@@ -299,12 +408,12 @@ def _refuse_foreign_file(db_path: Path) -> None:
         return
     try:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
-            ours = bool(store.get_meta(sqlite_utils.Database(conn)))
-    except sqlite3.DatabaseError:
-        ours = False
-    if not ours:
+            reason = store.not_a_kb_index(sqlite_utils.Database(conn))
+    except sqlite3.DatabaseError as e:
+        reason = f"it is not an SQLite database ({e})"
+    if reason:
         raise KbError(
-            f"{db_path}: exists and is not a kb index; kb build will not replace it "
+            f"{db_path}: exists and is not a kb index ({reason}); kb build will not replace it "
             "(choose another --db, or move the file away)"
         )
 
@@ -372,5 +481,9 @@ def _file_hash(path: Path, hashes: dict[Path, str]) -> str:
     """A file's content hash, remembered in ``hashes`` (a build compares each file once)."""
     found = hashes.get(path)
     if found is None:
-        found = hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            found = hashlib.sha256(read_article_bytes(path)).hexdigest()
+        except InvalidArticle:
+            found = ""  # unreadable: counted as changed, and reported when it is parsed
+        hashes[path] = found
     return found

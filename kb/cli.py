@@ -128,6 +128,11 @@ def build(articles_dir: str, db_path: str, full: bool, workers: int | None,
 
     Unchanged articles are not analyzed again; an invalid article stops the build with a message
     naming the file and line, and the existing database is left untouched.
+
+    One build at a time per database: a second build of the same --db waits until the first one
+    is done (it says so on stderr), then updates the index the first one wrote. An article file
+    larger than $KB_MAX_ARTICLE_BYTES (10,000,000 unless set), or not a regular file, is
+    reported as invalid.
     """
     with kb_errors():
         if show_progress(quiet or as_json):

@@ -1,10 +1,31 @@
-"""Exceptions kb raises, named for the condition. The CLI turns them into clear messages."""
+"""Exceptions kb raises, named for the condition. The CLI turns them into clear messages.
+
+Every kb exception survives pickling with its class, message and attributes whatever its
+constructor takes: a build analyzes articles in worker processes, and an error raised there is
+sent to the process that writes the index (see :meth:`KbError.__reduce__`).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class KbError(Exception):
     """Base class of every error kb reports to its user."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls ``cls(*self.args)``, which fails for any subclass whose
+        # constructor takes other arguments than its message (InvalidArticle(path, message,
+        # line)); rebuilding from the args and the attributes, without calling __init__, fits all.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[KbError], args: tuple[Any, ...], state: dict[str, Any]) -> KbError:
+    """A pickled :class:`KbError` again: same class, args and attributes."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidArticle(KbError):
@@ -23,6 +44,11 @@ class InvalidArticle(KbError):
 
 class DuplicateArticleId(InvalidArticle):
     """Two article files that resolve to the same article id."""
+
+
+class AnalysisFailed(InvalidArticle):
+    """Analyzing an article raised an unexpected error (a fault in kb, or no memory left): the
+    message names the file and the error, so the article can be reported or set aside."""
 
 
 class NoIndex(KbError):

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from .encoding import decode_text
 from .errors import InvalidArticle
+from .files import read_article_bytes
 from .front_matter import load_front_matter
 from .language import detect_language
 from .model import QA, RELATIONS, Article, Fact, Section
@@ -85,10 +86,7 @@ _md.core.ruler.at("inline", _parse_inline_blocks)
 
 def parse_article_file(path: Path, root: Path | None = None) -> Article:
     """Read and parse one article file; ``root`` makes the stored path relative to it."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InvalidArticle(str(path), f"cannot be read: {e.strerror or e}") from e
+    data = read_article_bytes(path)  # bounded: a FIFO, /dev/zero or a huge file is refused
     article = parse_article(data, str(path), default_id=path.stem)
     if root is not None:
         article.path = path.relative_to(root).as_posix()

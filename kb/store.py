@@ -56,19 +56,35 @@ def open_db(path: str | Path, *, must_exist: bool = True) -> sqlite_utils.Databa
             raise NoIndex(f"{path}: no such index; build it first with 'kb build --db {path}'")
         db = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
         try:
-            is_kb = "kb_meta" in db.table_names()
+            reason = not_a_kb_index(db)
         except sqlite3.DatabaseError as e:
-            is_kb = False
             reason = str(e)
-        else:
-            reason = "it has no kb_meta table"
-        if not is_kb:
+        if reason:
             db.close()
             raise NoIndex(
                 f"{path}: not a kb index ({reason}); build one with 'kb build --full --db {path}'"
             )
         return db
     return sqlite_utils.Database(path)
+
+
+# What every kb index has held since its first version; another program's database may have a
+# table called kb_meta, but not these with it.
+_KB_META_KEYS = ("schema_version", "analyzer_version")
+_KB_TABLES = ("kb_meta", "articles", "sections")
+
+
+def not_a_kb_index(db: sqlite_utils.Database) -> str | None:
+    """Why a database is not a kb index (None when it is one, of any schema version): a build
+    replaces only what kb built, and readers refuse the rest with this reason."""
+    tables = set(db.table_names())
+    missing = [t for t in _KB_TABLES if t not in tables]
+    if missing:
+        return f"it has no {missing[0]} table"
+    meta = get_meta(db)
+    if not all(meta.get(key) for key in _KB_META_KEYS):
+        return "its kb_meta table was not written by kb (no schema_version and analyzer_version)"
+    return None
 
 
 def create_schema(db: sqlite_utils.Database) -> None:

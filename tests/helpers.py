@@ -96,3 +96,37 @@ def _yaml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+def obey_permissions() -> None:
+    """``preexec_fn`` of a subprocess: file permission bits apply to it even when the tests run
+    as root (it loses the capabilities that let root read and search any file or folder, from
+    its next ``exec`` on). Nothing to do for another user, whom the bits bind already."""
+    import ctypes
+    import os
+
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+
+def permissions_apply(tmp_path: Path) -> bool:
+    """Whether a subprocess started with :func:`obey_permissions` is refused a mode-000 folder
+    (false where the capabilities cannot be dropped: then such a test cannot run here)."""
+    import subprocess
+
+    probe = tmp_path / "permission-probe"
+    probe.mkdir()
+    probe.chmod(0)
+    try:
+        result = subprocess.run([PYTHON, "-c", "import os, sys; os.listdir(sys.argv[1])", str(probe)],
+                                preexec_fn=obey_permissions, capture_output=True)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        probe.chmod(0o755)
+        probe.rmdir()
+    return result.returncode != 0
