@@ -15,10 +15,10 @@ from .web_i18n import choose_language, strings
 
 
 @hookimpl
-def prepare_connection(conn: sqlite3.Connection) -> None:
+def prepare_connection(conn: sqlite3.Connection, datasette) -> None:
     """SQL functions on every connection: kb_terms, kb_tokens, kb_query, kb_highlight,
-    kb_symptom_match (see kb/sql_functions.py)."""
-    sql_functions.register(conn)
+    kb_symptom_match (see kb/sql_functions.py), held to Datasette's time limit."""
+    sql_functions.register(conn, datasette.setting("sql_time_limit_ms"))
 
 
 @hookimpl

@@ -27,3 +27,8 @@ class DuplicateArticleId(InvalidArticle):
 
 class NoIndex(KbError):
     """The database file is missing or was not built by kb."""
+
+
+class TextTooLong(KbError, OverflowError):
+    """A text longer than a function accepts. An OverflowError too, so that SQLite reports it
+    from a SQL function as its own "string or blob too big"."""
