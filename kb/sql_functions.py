@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import sys
 import threading
 import time
 from functools import lru_cache, wraps
@@ -53,6 +54,7 @@ def register(conn: sqlite3.Connection, time_limit_ms: int | None = None) -> None
     statement has run that long stops it instead of starting its work: SQLite's own time limit
     (a progress handler) is checked every 1,000 steps of a statement, which may be dozens of calls
     to a function; the statement then fails as it does at that limit ("interrupted")."""
+    _quiet_refusals()
     clock = _StatementClock(time_limit_ms / 1000) if time_limit_ms else None
     if clock is not None:
         conn.set_trace_callback(clock.mark)  # SQLite calls it as each statement starts
@@ -62,6 +64,24 @@ def register(conn: sqlite3.Connection, time_limit_ms: int | None = None) -> None
     for name, arity, function in _FUNCTIONS:
         conn.create_function(name, arity, _limited(function, clock) if clock else function,
                              deterministic=True)
+
+
+def _quiet_refusals() -> None:
+    """Keep a refused argument out of the server's log. SQLite reports a function's KbError
+    as the statement's error (TextTooLong as "string or blob too big"), and Python prints it with
+    its traceback as well when callback tracebacks are on (Datasette turns them on): a refusal is
+    an answer to the request, not a fault of the server. Other exceptions are printed as before."""
+    previous = sys.unraisablehook
+    if getattr(previous, "kb_quiet", False):
+        return
+
+    def hook(unraisable) -> None:
+        if not (isinstance(unraisable.exc_value, KbError)
+                and getattr(unraisable.object, "__module__", None) == __name__):
+            previous(unraisable)
+
+    hook.kb_quiet = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 class _StatementClock:

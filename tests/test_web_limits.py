@@ -144,3 +144,26 @@ def test_search_answers_while_a_hostile_statement_runs(sql_server, name):
     assert hostile["status"] == status, hostile["body"][:200]
     if name == "many calls":  # it was still running: the two did run at the same time
         assert hostile["end"] > end
+
+
+def test_a_refused_argument_leaves_no_traceback_in_the_servers_log(monkeypatch):
+    # Datasette has Python print every SQL function's exception with its traceback; a refusal
+    # is an answer to the request, not a fault of the server
+    import sqlite3
+    import sys
+
+    printed: list = []
+    monkeypatch.setattr(sys, "unraisablehook", printed.append)
+    sqlite3.enable_callback_tracebacks(True)  # as importing Datasette does
+    conn = sqlite3.connect(":memory:")
+    try:
+        sql_functions.register(conn)
+        with pytest.raises(sqlite3.DataError, match="string or blob too big"):
+            conn.execute(f"select kb_query({repeated(MAX_QUERY_CHARS + 1)})").fetchall()
+        assert printed == []
+        conn.create_function("broken", 0, lambda: 1 / 0)  # any other fault is still printed
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("select broken()").fetchall()
+        assert [type(u.exc_value) for u in printed] == [ZeroDivisionError]
+    finally:
+        conn.close()
