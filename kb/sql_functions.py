@@ -27,7 +27,7 @@ from functools import lru_cache, wraps
 from typing import Any, Callable
 
 from .analysis import get_analyzer
-from .errors import KbError, TextTooLong
+from .errors import KbError, StatementTooLong, TextTooLong
 from .phrases import phrase_key
 from .query import MAX_QUERY_CHARS, Query, parse_query
 from .snippets import HTML_MARKER, make_snippet
@@ -41,10 +41,6 @@ _MARKED = re.compile(r"</?mark>")
 # This thread's connections whose statements kb's functions may stop, by their clock (see
 # register); a thread's entries are freed with the thread.
 _CONNECTIONS = threading.local()
-
-
-class StatementTooLong(KbError):
-    """A statement that ran past its time limit and whose connection is out of reach."""
 
 
 def register(conn: sqlite3.Connection, time_limit_ms: int | None = None) -> None:
