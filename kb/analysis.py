@@ -25,6 +25,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -565,19 +566,11 @@ def analyzer_fingerprint() -> str:
     return f"{ANALYZER_VERSION}-{rules}-{dictionary}"
 
 
-_ANALYZER: Analyzer | None = None
-_CREATING = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def get_analyzer() -> Analyzer:
-    """The process's analyzer (the Sudachi dictionary is loaded once, on first Japanese text),
-    one for all its threads."""
-    global _ANALYZER
-    if _ANALYZER is None:
-        with _CREATING:
-            if _ANALYZER is None:
-                _ANALYZER = Analyzer()
-    return _ANALYZER
+    """The process's analyzer, one for all its threads (the Sudachi dictionary is loaded once,
+    on first Japanese text)."""
+    return Analyzer()
 
 
 def to_katakana(text: str) -> str:
