@@ -199,10 +199,18 @@ class EnglishAnalyzer:
     """Lower case, stop words dropped, Snowball (Porter 2) stems: stretching -> stretch."""
 
     def __init__(self) -> None:
-        import snowballstemmer
-
-        self._stemmer = snowballstemmer.stemmer("english")
+        self._per_thread = threading.local()  # a Snowball stemmer keeps state while it works
         self._cache: dict[str, str] = {}
+
+    @property
+    def _stemmer(self):
+        """This thread's stemmer (two threads stemming with one get each other's words)."""
+        stemmer = getattr(self._per_thread, "stemmer", None)
+        if stemmer is None:
+            import snowballstemmer
+
+            stemmer = self._per_thread.stemmer = snowballstemmer.stemmer("english")
+        return stemmer
 
     def stem(self, word: str) -> str:
         """The stem of one word (lower-cased, width-folded); cached, words repeat a lot."""
@@ -241,41 +249,61 @@ class JapaneseAnalyzer:
         from sudachipy import Dictionary, SplitMode
 
         self._dictionary = Dictionary(dict="core")
-        self._tokenizer = self._dictionary.tokenizer(mode=SplitMode.C)
-        # a second tokenizer for looking up base forms while the first one's results are in use
-        self._lookup = self._dictionary.tokenizer(mode=SplitMode.C)
+        # Each thread has its own tokenizers (a Sudachi tokenizer may not be used by two threads
+        # at once; the dictionary is shared): no thread ever waits for another's analysis, and
+        # Sudachi, which releases the GIL, cuts texts of several threads at the same time.
+        self._per_thread = threading.local()
         self._alts_cache: dict[tuple[str, int], tuple[tuple[str, ...], str]] = {}
         self._entries: dict[int, tuple | None] = {}
         self._infos: dict[int, tuple] = {}  # word id -> (pos, dictionary form, normalized form, term)
         self._compound_cache: dict[str, tuple[str, ...]] = {}
         self._split_a = SplitMode.A
+        self._split_c = SplitMode.C
         self._english = english
         self._pos = [self._dictionary.pos_of(i) for i in range(_pos_count(self._dictionary))]
-        self._lock = threading.Lock()
         self._normalize = self._load_normalization(normalization_path())
+
+    @property
+    def _tokenizer(self):
+        """This thread's tokenizer (C units)."""
+        return self._thread_tokenizers()[0]
+
+    @property
+    def _lookup(self):
+        """This thread's second tokenizer, for looking up base forms while the first one's
+        results are in use."""
+        return self._thread_tokenizers()[1]
+
+    def _thread_tokenizers(self) -> tuple:
+        pair = getattr(self._per_thread, "pair", None)
+        if pair is None:
+            mode = self._split_c
+            pair = self._per_thread.pair = (self._dictionary.tokenizer(mode=mode),
+                                            self._dictionary.tokenizer(mode=mode))
+        return pair
 
     def tokens(self, text: str, keep: Callable[[Token], bool] | None = None) -> list[Token]:
         """The meaningful tokens of a Japanese (or mixed) text; with ``keep``, only those it
         accepts (judged on the word before its place in the text is read: faster)."""
         out: list[Token] = []
-        with self._lock:  # a Sudachi tokenizer is not safe to share between threads
-            for chunk_start, chunk in _chunks(text):
-                for m in self._tokenizer.tokenize(chunk):
-                    entry = self._entry_of(m)
-                    if entry is None:
-                        continue
-                    if keep is not None and not keep(Token("", 0, 0, *entry[:5])):
-                        continue
-                    out.append(Token(m.surface(), chunk_start + m.begin(),
-                                     chunk_start + m.end(), *entry[:5]))
+        tokenizer = self._tokenizer
+        for chunk_start, chunk in _chunks(text):
+            for m in tokenizer.tokenize(chunk):
+                entry = self._entry_of(m)
+                if entry is None:
+                    continue
+                if keep is not None and not keep(Token("", 0, 0, *entry[:5])):
+                    continue
+                out.append(Token(m.surface(), chunk_start + m.begin(),
+                                 chunk_start + m.end(), *entry[:5]))
         return out
 
     def morphemes(self, text: str) -> list[Morpheme]:
         """Every morpheme of a text (particles included), for grammar-aware readers such as
         fact extraction; ``term`` is the index term, or "" for a word the index drops."""
-        with self._lock:
-            return [self.morpheme(m, chunk_start) for chunk_start, chunk in _chunks(text)
-                    for m in self._tokenizer.tokenize(chunk)]
+        tokenizer = self._tokenizer
+        return [self.morpheme(m, chunk_start) for chunk_start, chunk in _chunks(text)
+                for m in tokenizer.tokenize(chunk)]
 
     def morpheme(self, m, offset: int = 0, begin: int | None = None, chunk: str | None = None,
                  end: int | None = None) -> Morpheme:
@@ -305,32 +333,32 @@ class JapaneseAnalyzer:
         last_end = 0
         entries = self._entries
         known_infos = self._infos
-        with self._lock:
-            for chunk_start, chunk in _chunks(text):
-                morphemes = self._tokenizer.tokenize(chunk)
-                # Sudachi's morphemes cover the text without gaps: each one ends where the next
-                # begins, so one call per morpheme gives every place (a call costs ~0.5 µs)
-                begins = [m.begin() for m in morphemes]
-                begins.append(len(chunk))
-                infos: list[tuple] | None = [] if keep is not None else None
-                for i, m in enumerate(morphemes):
-                    word_id = m.word_id()
-                    entry = entries.get(word_id, _MISSING)  # inlined _entry_of: hot loop
-                    if entry is _MISSING:
-                        entry = self._entry_of(m)
-                    if infos is not None:
-                        infos.append(known_infos.get(word_id) or self._info(m, entry))
-                    if entry is not None:
-                        terms.append(entry[0])
-                        alts.extend(entry[5])
-                        readings.extend(entry[6])
-                        begin = chunk_start + begins[i]
-                        end = chunk_start + begins[i + 1]
-                        spans.append(begin - last_end)
-                        spans.append(end - begin)
-                        last_end = end
-                if keep is not None:
-                    keep.append((chunk_start, chunk, array("H", begins), infos))
+        tokenizer = self._tokenizer
+        for chunk_start, chunk in _chunks(text):
+            morphemes = tokenizer.tokenize(chunk)
+            # Sudachi's morphemes cover the text without gaps: each one ends where the next
+            # begins, so one call per morpheme gives every place (a call costs ~0.5 µs)
+            begins = [m.begin() for m in morphemes]
+            begins.append(len(chunk))
+            infos: list[tuple] | None = [] if keep is not None else None
+            for i, m in enumerate(morphemes):
+                word_id = m.word_id()
+                entry = entries.get(word_id, _MISSING)  # inlined _entry_of: hot loop
+                if entry is _MISSING:
+                    entry = self._entry_of(m)
+                if infos is not None:
+                    infos.append(known_infos.get(word_id) or self._info(m, entry))
+                if entry is not None:
+                    terms.append(entry[0])
+                    alts.extend(entry[5])
+                    readings.extend(entry[6])
+                    begin = chunk_start + begins[i]
+                    end = chunk_start + begins[i + 1]
+                    spans.append(begin - last_end)
+                    spans.append(end - begin)
+                    last_end = end
+            if keep is not None:
+                keep.append((chunk_start, chunk, array("H", begins), infos))
         return IndexedText(" ".join(terms), " ".join(alts), " ".join(readings),
                            encode_spans(spans))
 
@@ -486,11 +514,14 @@ class Analyzer:
     def __init__(self) -> None:
         self.english = EnglishAnalyzer()
         self._japanese: JapaneseAnalyzer | None = None
+        self._loading = threading.Lock()  # held only while the dictionary loads, once
 
     @property
     def japanese(self) -> JapaneseAnalyzer:
         if self._japanese is None:
-            self._japanese = JapaneseAnalyzer(self.english)
+            with self._loading:  # two threads' first Japanese texts load one dictionary
+                if self._japanese is None:
+                    self._japanese = JapaneseAnalyzer(self.english)
         return self._japanese
 
     def tokens(self, text: str, lang: str | None = None,
@@ -553,7 +584,8 @@ def analyzer_fingerprint() -> str:
 
 @lru_cache(maxsize=1)
 def get_analyzer() -> Analyzer:
-    """The process's analyzer (the Sudachi dictionary is loaded once, on first Japanese text)."""
+    """The process's analyzer, one for all its threads (the Sudachi dictionary is loaded once,
+    on first Japanese text)."""
     return Analyzer()
 
 

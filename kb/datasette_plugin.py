@@ -10,15 +10,32 @@ from datasette import hookimpl
 from datasette.filters import FilterArguments
 from markupsafe import Markup
 
-from . import sql_functions, web_routes, web_tables
+from . import sql_functions, web_guard, web_routes, web_tables
 from .web_i18n import choose_language, strings
 
 
 @hookimpl
-def prepare_connection(conn: sqlite3.Connection) -> None:
+def prepare_connection(conn: sqlite3.Connection, datasette) -> None:
     """SQL functions on every connection: kb_terms, kb_tokens, kb_query, kb_highlight,
-    kb_symptom_match (see kb/sql_functions.py)."""
-    sql_functions.register(conn)
+    kb_symptom_match (see kb/sql_functions.py), held to Datasette's time limit."""
+    sql_functions.register(conn, datasette.setting("sql_time_limit_ms"))
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Any method but GET and HEAD is a 405, Datasette's own arguments are checked before it
+    reads them, and a redirect never leaves the site (see kb/web_guard.py)."""
+    return lambda app: web_guard.guard(app, datasette)
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    """A 400, not Datasette's 500, for an error the request caused (see kb/web_guard.py)."""
+    fault = web_guard.client_fault(exception)
+    if fault is None:
+        return None
+    status, message = fault
+    return web_guard.error_response(datasette, request, status, message)
 
 
 @hookimpl

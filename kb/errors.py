@@ -53,3 +53,12 @@ class AnalysisFailed(InvalidArticle):
 
 class NoIndex(KbError):
     """The database file is missing or was not built by kb."""
+
+
+class TextTooLong(KbError, OverflowError):
+    """A text longer than a function accepts. An OverflowError too, so that SQLite reports it
+    from a SQL function as its own "string or blob too big"."""
+
+
+class StatementTooLong(KbError):
+    """A SQL statement that ran past its time limit (see kb/sql_functions.py)."""

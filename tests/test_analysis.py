@@ -206,3 +206,58 @@ def test_term_places_survive_packing_at_every_width(numbers):
         end = start + length
         expected.append((start, end))
     assert decode_spans(encode_spans(numbers)) == expected
+
+
+def test_one_threads_analysis_never_waits_for_anothers(analyzer):
+    # a thread stopped in the middle of analysing a text (its ``keep`` filter waits) must not
+    # hold up another thread's analysis: a web request never waits for another's
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def stop_inside(token) -> bool:
+        inside.set()
+        release.wait(10)
+        return True
+
+    slow = threading.Thread(target=analyzer.tokens, args=("背中が熱い。" * 50,),
+                            kwargs={"keep": stop_inside})
+    slow.start()
+    try:
+        assert inside.wait(10)
+        done: list = []
+        other = threading.Thread(target=lambda: done.append(analyzer.terms("手足のしびれ")))
+        other.start()
+        other.join(2)
+        assert done == [["手足", "痺れ"]], "the second thread waited for the first"
+    finally:
+        release.set()
+        slow.join(10)
+    assert not slow.is_alive()
+
+
+def test_english_stems_are_the_same_from_several_threads_at_once():
+    # a Snowball stemmer keeps its word in itself while it works: threads must not share one
+    import itertools
+    import threading
+
+    from kb.analysis import EnglishAnalyzer
+
+    words = ["".join(p) + end for p in itertools.product("bcdfglmprst", "aeiou", "nrst")
+             for end in ("ing", "ed", "ness", "ational", "fulness", "ically")]
+    expected = [EnglishAnalyzer().stem(w) for w in words]
+    shared = EnglishAnalyzer()  # fresh: nothing cached yet
+    results: dict[int, list[str]] = {}
+
+    def stem_all(n: int) -> None:
+        order = words[n * 97 % len(words):] + words[: n * 97 % len(words)]
+        stems = dict(zip(order, (shared.stem(w) for w in order)))
+        results[n] = [stems[w] for w in words]
+
+    threads = [threading.Thread(target=stem_all, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [0, 1, 2, 3], "a thread failed"
+    assert all(stems == expected for stems in results.values())

@@ -23,7 +23,13 @@ def test_the_readme_has_examples_of_each_kind():
     assert len(EXAMPLES) >= 7
     assert any("_shape=array" in u for u in EXAMPLES) and any("_nl=on" in u for u in EXAMPLES)
     assert any(u.startswith("/-/search.json?q=") for u in EXAMPLES)
-    assert any("sql=" in u for u in EXAMPLES)
+    assert any(name in u for u in EXAMPLES for name in CANNED)
+
+
+def test_no_readme_example_runs_sql_the_public_site_refuses():
+    assert METADATA.get("allow_sql") is False
+    refused = [u for u in EXAMPLES if "sql=" in u or "_where=" in u]
+    assert not refused, f"metadata.yml refuses arbitrary SQL (allow_sql: false): {refused}"
 
 
 def _missing_route(datasette: Datasette, url: str) -> str | None:

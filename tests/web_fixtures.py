@@ -1,10 +1,18 @@
 """A site to test: the real articles plus hostile and copied ones, built into a real kb.db, and
-a Datasette instance over it with the project's metadata.yml (no server: Datasette's client)."""
+a Datasette instance over it with the project's metadata.yml (Datasette's in-process client; a
+real HTTP server where requests must run at the same time)."""
 
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 from datasette.app import Datasette
@@ -55,8 +63,49 @@ def metadata() -> dict:
     return yaml.safe_load((REPO_ROOT / "metadata.yml").read_text("utf-8"))
 
 
-async def datasette_for(db_path: Path) -> Datasette:
-    """Datasette over the index, read-only as scripts/serve serves it, started."""
-    ds = Datasette(immutables=[str(db_path)], metadata=metadata())
+async def datasette_for(db_path: Path, data: dict | None = None, **settings) -> Datasette:
+    """Datasette over the index, read-only as scripts/serve serves it (with the project's
+    metadata.yml unless ``data`` is given, and Datasette's ``settings``), started."""
+    ds = Datasette(immutables=[str(db_path)], metadata=metadata() if data is None else data,
+                   settings=settings or None)
     await ds.invoke_startup()
     return ds
+
+
+def sql_metadata() -> dict:
+    """The project's metadata with arbitrary SQL allowed: a site whose operator turned it on."""
+    data = metadata()
+    data.pop("allow_sql", None)
+    return data
+
+
+@contextmanager
+def serving(ds: Datasette) -> Iterator[str]:
+    """Datasette's app on a real HTTP server (uvicorn, as ``datasette serve`` runs it) on a free
+    local port, in a thread of this process: its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(ds.app(), log_level="error"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def http_get(url: str, timeout: float = 60) -> tuple[int, bytes]:
+    """GET a URL: its status and body (an error status is an answer, not an exception)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
