@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,11 +54,21 @@ def echo(text: str = "", *, bold: bool = False, nl: bool = True, err: bool = Fal
 
 @contextmanager
 def kb_errors() -> Iterator[None]:
-    """Turn kb's own exceptions into a clean error message and a non-zero exit."""
+    """Turn kb's own exceptions, and an index SQLite cannot read, into a clean error message
+    and a non-zero exit."""
     try:
         yield
     except KbError as e:
         raise click.ClickException(str(e)) from e
+    except sqlite3.DatabaseError as e:
+        raise click.ClickException(damaged_index(e)) from e
+
+
+def damaged_index(error: sqlite3.DatabaseError) -> str:
+    """The message for an index that opened as kb's but fails a query (a table dropped or the
+    file damaged by another program)."""
+    return (f"the index cannot be read ({error}); it may be damaged: "
+            "build it again with 'kb build --full'")
 
 
 @contextmanager
@@ -303,8 +314,9 @@ def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
             found = check_draft(db, units_of(article), threshold)
         finally:
             db.close()
-    except KbError as e:  # status 2: status 1 means "repeats something" to an editor's CI
-        echo(f"Error: {e}", err=True)
+    except (KbError, sqlite3.DatabaseError) as e:  # 2: 1 means "repeats something" to CI
+        message = damaged_index(e) if isinstance(e, sqlite3.DatabaseError) else str(e)
+        echo(f"Error: {message}", err=True)
         sys.exit(2)
     if as_json:
         echo_json(found)

@@ -271,3 +271,20 @@ def test_a_build_never_replaces_a_file_kb_did_not_make(tmp_path, runner, content
     assert "precious.db" in result.output and "not a kb index" in result.output
     assert "Traceback" not in result.output
     assert sha256(target) == before
+
+
+@pytest.mark.parametrize("table, command, status", [
+    ("dup_signatures", ["check", "{draft}"], 2),  # 2: kb check's 1 means "repeats something"
+    ("sections_fts", ["search", "背中が熱い"], 1),
+    ("duplicates", ["duplicates"], 1),
+])
+def test_a_damaged_index_is_a_message_not_a_traceback(built, articles_dir, runner, table,
+                                                       command, status):
+    with sqlite3.connect(built) as conn:  # what another program could do to the file
+        conn.execute(f"drop table {table}")
+    draft = str(next(articles_dir.glob("*.md")))
+    args = [a.replace("{draft}", draft) for a in command]
+    result = runner.invoke(cli, [*args, "--db", str(built)])
+    assert result.exit_code == status, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "damaged" in result.output and "kb build --full" in result.output
