@@ -131,7 +131,7 @@ class CorpusInfo:
 
 def load_material(articles_dir: Path = DEFAULT_ARTICLES) -> Material:
     """Sentences and headings of the Japanese articles in ``articles_dir`` (parsed by kb)."""
-    from kb.markdown import parse_article_file
+    from kb.articles import parse_article_file
 
     sentences: list[str] = []
     headings: list[str] = []

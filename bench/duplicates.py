@@ -100,7 +100,7 @@ def score(db_path: Path, planted: dict[str, tuple[int, str, list[int]]]) -> dict
     and such a match is true though it is not a link to the source itself."""
     import sqlite_utils
 
-    from kb.duplicate_store import unit_shingles
+    from kb.duplicates.engine import unit_shingles
 
     conn = sqlite3.connect(db_path)
     db = sqlite_utils.Database(conn)
@@ -145,7 +145,7 @@ def time_kb(db_path: Path) -> tuple[float, int]:
     """kb's duplicate step from scratch over every unit of the index."""
     import sqlite_utils
 
-    from kb import duplicate_store
+    from kb.duplicates import engine as duplicate_store
 
     work = db_path.with_name("timing.db")
     shutil.copy(db_path, work)
@@ -194,9 +194,9 @@ def time_datasketch(db_path: Path) -> tuple[float, int]:
 
 def independent_pairs(folder: Path | None = None) -> dict:
     """Matches between articles written independently on the same topics (should be none)."""
-    from kb.build import build_index
-    from kb.duplicate_store import list_duplicates
-    from kb.store import open_db
+    from kb.index import build_index
+    from kb.duplicates import list_duplicates
+    from kb.index import open_db
 
     folder = folder or INDEPENDENT
     with tempfile.TemporaryDirectory() as tmp:
@@ -222,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     mb = args.mb or args.sections / SECTIONS_PER_MB
-    from kb.build import build_index
+    from kb.index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         folder, db_path = Path(tmp) / "articles", Path(tmp) / "kb.db"

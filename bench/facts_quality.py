@@ -5,9 +5,9 @@
     python bench/facts_quality.py --json
 
 Every article in ``tests/facts_gold.yml`` is parsed and its facts extracted as ``kb build`` does
-(``kb.facts.extract_facts``). Curated facts (front matter) are left out: they are not extraction.
+(``kb.facts.extract.extract_facts``). Curated facts (front matter) are left out: they are not extraction.
 
-Matching is on analyzed words (``kb.phrases.phrase_key``), so 気温 matches the gold 気温の変化 and
+Matching is on analyzed words (``kb.analysis.phrases.phrase_key``), so 気温 matches the gold 気温の変化 and
 ストレスの蓄積 the gold ストレス: an extracted fact is correct when, for some name of a gold item
 of the same article, relation and symptom, one's words hold the other's and they share at least
 half of all their words (Jaccard >= 0.5), or when the words are the same. A gold item is found
@@ -68,7 +68,7 @@ class Score:
 
 
 def words(text: str) -> frozenset[str]:
-    from kb.phrases import phrase_key
+    from kb.analysis import phrase_key
 
     return frozenset(phrase_key(text).split())
 
@@ -97,7 +97,7 @@ def load_gold(paths: Sequence[Path]) -> dict:
 def evaluate(gold_paths: Sequence[Path] = DEFAULT_GOLD, articles: Path = DEFAULT_ARTICLES) -> dict:
     """Scores per relation and per pattern, for the frozen-rule articles and the holdout ones."""
     from kb.facts import extract_facts
-    from kb.markdown import parse_article_file
+    from kb.articles import parse_article_file
 
     gold = load_gold(gold_paths)
     found_files = {p.stem: p for p in articles.rglob("*.md")}

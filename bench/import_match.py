@@ -4,7 +4,7 @@
     python bench/import_match.py --json
 
 Each page in ``PAGES`` (the scraped seed pages, an HTML clinic-blog page with its scraped
-text, and scraped pages of other clinic blogs written later as checks) is imported with ``kb.importer.read_page`` and compared with the article an editor made from
+text, and scraped pages of other clinic blogs written later as checks) is imported with ``kb.ingest.importer.read_page`` and compared with the article an editor made from
 it by hand: headings (same text, in order), their levels, Q&A pairs (same question and answer),
 body lines (the article's lines found, and the imported lines that are not the article's: chrome
 that leaked in) and front matter fields.
@@ -22,8 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``kb`` importable from the repository
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.importer import read_page  # noqa: E402
-from kb.markdown import parse_article, parse_article_file  # noqa: E402
+from kb.ingest import read_page  # noqa: E402
+from kb.articles import parse_article, parse_article_file  # noqa: E402
 from kb.model import Article  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

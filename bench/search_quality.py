@@ -3,12 +3,12 @@
     python bench/search_quality.py            # tables
     python bench/search_quality.py --json     # one JSON document
 
-The index is built from ``articles/`` into a temporary database with ``kb.build.build_index``.
+The index is built from ``articles/`` into a temporary database with ``kb.index.build.build_index``.
 Every system searches the same units, the rows of its ``sections`` table (a Q&A pair is a
 section), and each hit is mapped back to ``(article id, heading)`` to be scored against
 ``tests/search_queries.yml`` (see ``bench/metrics.py`` for the metrics):
 
-- ``kb``: ``kb.search.search``.
+- ``kb``: ``kb.search.rank.search``.
 - ``unicode61``: FTS5 ``unicode61`` over heading and text, queried as Datasette's search box does
   (``datasette.utils.escape_fts``: each word double-quoted, words ANDed), ranked by bm25.
 - ``trigram``: FTS5 ``trigram`` tokenizer, the same quoting (so words under three characters
@@ -57,8 +57,8 @@ SUDACHI_DROPPED_POS = ("助詞", "助動詞", "補助記号", "空白")
 
 def build_kb(articles: Path, db_path: Path):
     """Build kb's index and return it opened with kb's own opener."""
-    from kb.build import build_index
-    from kb.store import open_db
+    from kb.index import build_index
+    from kb.index import open_db
 
     build_index(articles, db_path, workers=1)
     return open_db(db_path)

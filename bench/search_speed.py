@@ -13,7 +13,7 @@
    corpus text; one 4,000-character string of FTS5 syntax and punctuation mixed with words.
 3. Timing, in one process, interleaved query by query (the two measurements of a query follow
    each other, their order alternating), one warm-up round then ``--rounds`` rounds:
-   (a) ``kb.search.search(db, q, limit=10)`` end to end; (b) the bare FTS5 MATCH of the same terms,
+   (a) ``kb.search.rank.search(db, q, limit=10)`` end to end; (b) the bare FTS5 MATCH of the same terms,
    ``select rowid from sections_fts where sections_fts match ? order by rank limit 10`` with
    ``parse_query(q).fts()`` (computed beforehand) as the expression. A query's latency is the
    median of its rounds; p50/p95/max are over queries.
@@ -89,7 +89,7 @@ SYNTAX_PIECES = ['"', '"', "*", "NEAR(", "OR", "-", ":", "(", ")", "^", "AND", "
 def cache_key(sections: int, seed: int) -> dict:
     """What the cached index depends on."""
     from kb.analysis import analyzer_fingerprint
-    from kb.store import SCHEMA_VERSION
+    from kb.index.store import SCHEMA_VERSION
 
     return {
         "generator_version": GENERATOR_VERSION,
@@ -105,7 +105,7 @@ def articles_for(sections: int, seed: int) -> tuple[int, int, int]:
     """(articles, bytes, sections) of the shortest corpus prefix holding ``sections`` sections.
 
     A generated article's sections are its introduction and one per heading line (kb agrees:
-    checked against ``kb.markdown`` on 300 articles), so they are counted without parsing.
+    checked against ``kb.articles.markdown`` on 300 articles), so they are counted without parsing.
     """
     material = load_material()
     total_bytes = total_sections = index = 0
@@ -119,7 +119,8 @@ def articles_for(sections: int, seed: int) -> tuple[int, int, int]:
 
 def cached_index(sections: int, seed: int, rebuild: bool = False) -> tuple[Path, dict]:
     """The index of a ``sections``-section corpus under bench/.cache/, built when missing."""
-    from kb.store import is_compatible, open_db
+    from kb.index.store import is_compatible
+    from kb.index import open_db
 
     key = cache_key(sections, seed)
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
@@ -285,7 +286,7 @@ def distribution(values: list[float]) -> dict:
 
 def profile_search(db, query: str, repeat: int = PROFILE_REPEAT) -> dict:
     """cProfile of ``repeat`` searches of ``query``: top functions by cumulative time, and the
-    steps ``kb.search.search`` calls directly with the time spent under each."""
+    steps ``kb.search.rank.search`` calls directly with the time spent under each."""
     from kb.search import search
 
     profiler = cProfile.Profile()
@@ -303,7 +304,7 @@ def profile_search(db, query: str, repeat: int = PROFILE_REPEAT) -> dict:
     for (file, line, name), (cc, nc, tt, ct, callers) in stats.items():
         if file == this_file or name == "<method 'disable' of '_lsprof.Profiler' objects>":
             continue
-        if name == "search" and file.endswith(("kb/search.py", "kb\\search.py")):
+        if name == "search" and file.endswith(("kb/search/rank.py", "kb\\search.py")):
             search_key = (file, line, name)
             total = ct
         rows.append({"function": _label(file, line, name), "calls": nc,
@@ -331,13 +332,13 @@ def step_times(db, query: str, repeat: int = PROFILE_REPEAT) -> dict:
     """Time spent in each kb function that ``search()`` calls directly, without a profiler.
 
     cProfile slows Python code far more than SQLite's C code, so its shares are skewed. Here
-    every kb function reachable as a global of ``kb.search`` is wrapped for the measurement
+    every kb function reachable as a global of ``kb.search.rank`` is wrapped for the measurement
     (restored afterwards) and a call counts when it comes from ``search()`` itself (or from a
     builtin such as ``sorted`` that it calls), not from another wrapped function.
     """
     import inspect
 
-    module = sys.modules["kb.search"]
+    module = sys.modules["kb.search.rank"]
     spent: dict[str, float] = {}
     calls: dict[str, int] = {}
     depth = [0]
@@ -411,8 +412,8 @@ def search_code() -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from kb.query import parse_query
-    from kb.store import open_db
+    from kb.search import parse_query
+    from kb.index import open_db
 
     whole_run = OtherLoad()
     result: dict = {
@@ -547,7 +548,7 @@ def format_report(r: dict) -> str:
            else f"built in {ix['build_s']:.0f} s into {ix['path']}"),
         f"code:    commit {code['commit']}"
         + (" + uncommitted changes in kb/" if code["kb_modified"] else "")
-        + f" (kb/search.py {code['files']['search.py']}, kb/query.py {code['files']['query.py']})",
+        + f" (kb/search/rank.py {code['files']['search.py']}, kb/search/query.py {code['files']['query.py']})",
         f"queries: {qs['measured']} measured ({sources}); a query's latency is the median of "
         f"{r['settings']['rounds']} rounds after a warm-up round; percentiles are over queries",
         "",

@@ -169,8 +169,8 @@ def summarize(values: list[float], errors: list) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from kb.query import MAX_QUERY_CHARS
-    from kb.store import open_db
+    from kb.search import MAX_QUERY_CHARS
+    from kb.index import open_db
 
     db_path, manifest = cached_index(args.sections, args.seed, args.rebuild)
     db = open_db(db_path)

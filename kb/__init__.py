@@ -6,14 +6,13 @@ command or Datasette.
 """
 
 from .analysis import Analyzer, Token, get_analyzer
-from .build import BuildFailed, BuildReport, build_index
+from .articles import parse_article, parse_article_file
 from .errors import DuplicateArticleId, InvalidArticle, KbError, NoIndex
 from .export import ExportFilter, export_schema, iter_articles, write_export
-from .importer import ImportedPage, NoArticle, import_file, read_page
-from .markdown import parse_article, parse_article_file
+from .index import BuildFailed, BuildReport, build_index, open_db
+from .ingest import ImportedPage, NoArticle, import_file, read_page
 from .model import QA, Article, Fact, Section
 from .search import Hit, SearchResult, search
-from .store import open_db
 
 __all__ = [
     "Analyzer", "Article", "BuildFailed", "BuildReport", "DuplicateArticleId", "ExportFilter",

@@ -12,20 +12,20 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from . import store
+from .index import store
 from .analysis import get_analyzer
-from .build import build_index
-from .duplicate_store import check_draft, list_duplicates
+from .index import build_index
+from .duplicates import check_draft, list_duplicates
 from .duplicates import BOILERPLATE_ARTICLES, units_of
 from .errors import KbError
 from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
 from .files import write_output
-from .from_export import write_from_export
-from .importer import import_file, write_imported
-from .markdown import parse_article_file
-from .query import MAX_QUERY_CHARS
+from .ingest import write_from_export
+from .ingest import import_file, write_imported
+from .articles import parse_article_file
+from .search import MAX_QUERY_CHARS
 from .search import search as run_search
-from .symptoms import find_facts
+from .facts import find_facts
 from .terminal import json_text, visible
 
 
@@ -208,7 +208,7 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         echo(f"{n}. {hit.heading}", bold=True, nl=False)
         echo(f"  [{label}, {hit.score:.2f}]")
         echo(f"   {hit.article_title} ({hit.article_id})")
-        # the snippet's text was made visible between the markers (kb.snippets.escape)
+        # the snippet's text was made visible between the markers (kb.search.snippets.escape)
         click.echo(f"   {hit.snippet}")
         echo()
 

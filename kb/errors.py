@@ -61,4 +61,4 @@ class TextTooLong(KbError, OverflowError):
 
 
 class StatementTooLong(KbError):
-    """A SQL statement that ran past its time limit (see kb/sql_functions.py)."""
+    """A SQL statement that ran past its time limit (see kb/web/sql_functions.py)."""

@@ -15,7 +15,7 @@ from typing import Any, Iterator, TextIO
 import sqlite_utils
 
 from .errors import KbError
-from .paths import data_file
+from .rules import data_file
 from .terminal import json_text
 
 FORMAT_VERSION = 1

@@ -44,7 +44,7 @@ class Fact:
     """A symptom-to-cause (or self-care, department, warning) statement with its source.
 
     ``cause`` holds the cause, remedy, department or warning sign, by ``relation``. The keys are
-    the phrases' analyzed content words (kb/phrases.py), so differently worded facts meet.
+    the phrases' analyzed content words (kb/analysis/phrases.py), so differently worded facts meet.
     ``span`` is where the cause stands in ``evidence``'s source: the section's heading or text.
     """
 

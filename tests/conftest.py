@@ -1,6 +1,6 @@
 """Fixtures: real article folders and real SQLite indexes in tmp_path, the real Sudachi dictionary.
 
-The analyzer is loaded once per process (``kb.analysis.get_analyzer`` is cached), so only tests
+The analyzer is loaded once per process (``kb.analysis.analyzer.get_analyzer`` is cached), so only tests
 that start subprocesses pay for loading the dictionary again.
 """
 
@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kb.analysis import get_analyzer
-from kb.build import build_index
-from kb.store import open_db
+from kb.index import build_index
+from kb.index import open_db
 
 from helpers import ARTICLES, SMALL_SET
 

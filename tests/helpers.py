@@ -45,7 +45,7 @@ def build_after_rule_change(tmp_path: Path, monkeypatch: Any, variable: str, rul
     """Build one article (a second build has nothing to do), then point the environment
     ``variable`` at a rule file holding ``rules`` and build again: the index's path and the
     last build's report."""
-    from kb.build import build_index
+    from kb.index import build_index
 
     folder = tmp_path / "articles"
     write_article(folder, "a.md", title="記事A", body=body)

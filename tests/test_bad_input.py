@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.cli import cli
-from kb.encoding import UnreadablePage, decode_page
+from kb.articles import UnreadablePage, decode_page
 from kb.errors import InvalidArticle
-from kb.markdown import parse_article
+from kb.articles import parse_article
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 from helpers import BUILD_SCRIPT, PYTHON, leftover_temporaries, sha256, write_article
 

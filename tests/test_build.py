@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import BuildFailed, build_index
+from kb.index import BuildFailed, build_index
 from kb.cli import cli
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 from helpers import (ARTICLES, BUILD_SCRIPT, PYTHON, SMALL_SET, fts_rowids, leftover_temporaries,
                      query_all, sha256, write_article)
@@ -131,7 +131,7 @@ def test_plain_sqlite_finds_qa_pairs(built_db):
 
 
 def test_the_index_matches_the_articles_folder(built_db):
-    from kb.markdown import parse_article_file
+    from kb.articles import parse_article_file
 
     stored = {r[0]: r[1:] for r in query_all(built_db, "select id, title, path from articles")}
     files = sorted(ARTICLES.glob("*.md"))
@@ -369,7 +369,7 @@ def test_a_build_with_nothing_to_do_leaves_the_index_file_alone(built, articles_
 
 
 def test_article_files_are_found_in_sub_folders_skipping_hidden_ones(tmp_path):
-    from kb.build import find_article_files, relative_names
+    from kb.index.build import find_article_files, relative_names
 
     for name in ("b.md", "a/z.md", "a-b/y.md", "a/c/x.md", ".hidden/h.md", "a/.draft.md",
                  "notes.txt", "a/README.MD"):

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from kb.build import build_index
+from kb.index import build_index
 
 from helpers import ARTICLES, PYTHON, leftover_temporaries, query_all, write_article
 

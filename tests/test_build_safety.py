@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
 
 from helpers import (ARTICLES, PYTHON, leftover_temporaries, obey_permissions, permissions_apply, query_all,
@@ -237,8 +237,8 @@ def test_the_new_index_is_synced_before_it_replaces_the_old_and_the_folder_after
 GROWTH_SCRIPT = r"""
 import resource, sys
 from kb.analysis import get_analyzer
-from kb.build import analyze_article
-from kb.markdown import parse_article
+from kb.index.build import analyze_article
+from kb.articles import parse_article
 body = open(sys.argv[1], encoding="utf-8").read().split("---\n", 2)[2]
 text = "\n".join(line for line in body.splitlines() if line.strip() and not line.startswith("#"))
 def article(times):

@@ -1,6 +1,6 @@
 """Analysis in worker processes: every error crosses back, a dead worker fails the build, nothing hangs.
 
-Real worker processes throughout (kb.workers, and ``kb build`` as a subprocess); the functions
+Real worker processes throughout (kb.index.workers, and ``kb build`` as a subprocess); the functions
 the workers run here are ordinary module-level functions that misbehave the way a fault would.
 """
 
@@ -22,7 +22,7 @@ import pytest
 
 import kb
 from kb.errors import AnalysisFailed, InvalidArticle, KbError
-from kb.workers import WorkerDied, run_in_workers
+from kb.index.workers import WorkerDied, run_in_workers
 
 from helpers import ARTICLES, PYTHON, SMALL_SET, leftover_temporaries, sha256, write_article
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from kb import champions
-from kb.build import build_index
-from kb.query import parse_query
-from kb.search import _champion_candidates, _collection_stats, search
-from kb.store import open_db
+from kb.index import champions
+from kb.index import build_index
+from kb.search import parse_query
+from kb.search import search
+from kb.search.rank import champion_candidates, collection_stats
+from kb.index import open_db
 
 from helpers import write_article
 
@@ -75,7 +76,7 @@ def test_champion_search_finds_what_full_ranking_finds(corpus_db, monkeypatch):
         full = [h.section_id for h in search(corpus_db, query, limit=10).hits]
         use_lists(monkeypatch, True)
         parsed = parse_query(query)
-        assert _champion_candidates(corpus_db, parsed, _collection_stats(corpus_db, parsed)), query
+        assert champion_candidates(corpus_db, parsed, collection_stats(corpus_db, parsed)), query
         fast = [h.section_id for h in search(corpus_db, query, limit=10).hits]
         assert fast and fast[0] in full[:3], query
         overlaps.append(len(set(fast) & set(full)))
@@ -142,7 +143,7 @@ def test_a_small_index_has_no_lists_and_searches_exactly(tmp_path, monkeypatch):
         assert not champions.has_lists(db)
         use_lists(monkeypatch, True)
         parsed = parse_query("背中が熱い")
-        assert _champion_candidates(db, parsed, _collection_stats(db, parsed)) is None
+        assert champion_candidates(db, parsed, collection_stats(db, parsed)) is None
         assert search(db, "背中が熱い").hits
     finally:
         db.close()

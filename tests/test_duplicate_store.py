@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 from helpers import article_text, write_article
 from test_duplicates import INDEPENDENT, ORIGINAL, REWRITES
@@ -236,7 +236,7 @@ def test_articles_written_independently_on_one_topic_are_never_paired(tmp_path):
     assert report.articles == 16
     db = open_db(tmp_path / "kb.db")
     try:
-        from kb.duplicate_store import list_duplicates
+        from kb.duplicates import list_duplicates
 
         # the pairs do share words: the test would notice a detector that compares nothing
         shared = db.execute(
@@ -265,7 +265,7 @@ def test_a_near_match_shows_the_passages_both_hold_not_what_differs(tmp_path):
     build_index(folder, tmp_path / "kb.db", workers=1)
     db = open_db(tmp_path / "kb.db")
     try:
-        from kb.duplicate_store import list_duplicates
+        from kb.duplicates import list_duplicates
 
         [match] = [d for d in list_duplicates(db) if d["kind"] == "near"]
     finally:
@@ -278,7 +278,8 @@ def test_a_near_match_shows_the_passages_both_hold_not_what_differs(tmp_path):
 def test_signing_gives_each_unit_the_shingles_its_own_words_give(tmp_path):
     """A paragraph's shingles are cut from its section's when signed; read back from the index
     words (as for a unit signed in an earlier build) they must be the same."""
-    from kb.duplicate_store import _load_units, _Texts, sign_sections
+    from kb.duplicates.engine import sign_sections
+    from kb.duplicates.engine import load_units, StoredTexts
 
     folder = tmp_path / "articles"
     write_article(folder, "p.md", title="段落の多い記事", body=(
@@ -291,8 +292,8 @@ def test_signing_gives_each_unit_the_shingles_its_own_words_give(tmp_path):
             "select s.id, s.text, f.body, t.spans from sections s join sections_fts f on f.rowid = s.id "
             "left join term_spans t on t.section_id = s.id").fetchall()
         signed = sign_sections(rows)
-        stored = {u.key: u for u in _load_units(db)}
-        texts = _Texts(db)
+        stored = {u.key: u for u in load_units(db)}
+        texts = StoredTexts(db)
         paragraphs = 0
         for (section_id, paragraph, *_), items in zip(signed.rows, signed.shingles):
             unit = stored[f"{section_id}:{'' if paragraph is None else paragraph}"]

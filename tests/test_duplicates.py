@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.duplicates import Unit, clusters, find_matches, normalized
-from kb.minhash import MinHasher, bands_for, shingle_hashes
+from kb.duplicates.units import Unit, clusters, find_matches, normalized
+from kb.duplicates.minhash import MinHasher, bands_for, shingle_hashes
 from kb.analysis import get_analyzer
 
 ORIGINAL = ("背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
@@ -106,7 +106,7 @@ def test_bands_find_pairs_above_the_threshold_and_few_far_below_it(aim):
 
 
 def test_signatures_of_many_sets_equal_one_at_a_time():
-    from kb.minhash import signatures_of
+    from kb.duplicates.minhash import signatures_of
 
     hasher = MinHasher()
     sets = [shingle_hashes(get_analyzer().terms(t)) for t in (ORIGINAL, INDEPENDENT, "", "短い")]
@@ -116,7 +116,7 @@ def test_signatures_of_many_sets_equal_one_at_a_time():
 
 
 def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
-    from kb.minhash import lsh_candidates
+    from kb.duplicates.minhash import lsh_candidates
 
     same = np.arange(128, dtype=np.uint32)
     signatures = [same.copy() for _ in range(50)]
@@ -130,7 +130,7 @@ def test_short_texts_have_at_most_one_shingle(terms):
 
 
 def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
-    from kb.minhash import lsh_candidates
+    from kb.duplicates.minhash import lsh_candidates
 
     rng = np.random.default_rng(0)
     signatures = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(6)]
@@ -146,7 +146,7 @@ def test_lsh_matches_a_plain_bucket_count(star, up_to):
     """The vectorized banding gives what grouping each band's rows in a dict gives."""
     from collections import defaultdict
 
-    from kb.minhash import lsh_candidates
+    from kb.duplicates.minhash import lsh_candidates
 
     rng = np.random.default_rng(3)
     signatures = rng.integers(0, 4, (40, 8), dtype=np.uint64).astype(np.uint32)  # many buckets
@@ -164,7 +164,7 @@ def test_lsh_matches_a_plain_bucket_count(star, up_to):
 
 
 def test_lsh_query_gives_the_query_stored_pairs_a_plain_bucket_count_gives():
-    from kb.minhash import lsh_query
+    from kb.duplicates.minhash import lsh_query
 
     rng = np.random.default_rng(8)
     stored = rng.integers(0, 3, (80, 8), dtype=np.uint64).astype(np.uint32)

@@ -14,8 +14,8 @@ import pytest
 
 from kb.cli import cli
 from kb.export import ExportFilter, InvalidFilter, export_schema, iter_articles, write_export
-from kb.markdown import parse_article_file
-from kb.store import open_db
+from kb.articles import parse_article_file
+from kb.index import open_db
 
 from helpers import ARTICLES, front_matter, write_article
 

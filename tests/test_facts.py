@@ -6,14 +6,16 @@ import json
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
-from kb.cause_kinds import cause_kind
-from kb.facts import article_symptoms, extract_facts
-from kb.markdown import parse_article
-from kb.phrases import phrase_key
-from kb.store import open_db
-from kb.symptoms import find_facts, summarize
+from kb.facts.cause_kinds import cause_kind
+from kb.facts.extract import article_symptoms
+from kb.facts import extract_facts
+from kb.articles import parse_article
+from kb.analysis import phrase_key
+from kb.index import open_db
+from kb.facts import find_facts
+from kb.facts.lookup import summarize
 
 from helpers import REPO_ROOT, article_text
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb.errors import InvalidArticle
-from kb.markdown import parse_article
+from kb.articles import parse_article
 
 BODY = "背中が熱いのは自律神経の乱れが原因です。\n"
 

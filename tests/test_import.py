@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
-from kb.importer import read_page
-from kb.markdown import parse_article
+from kb.ingest import read_page
+from kb.articles import parse_article
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 from helpers import SEEDS, front_matter
 
@@ -322,9 +322,9 @@ def test_star_markers_and_an_article_without_headings():
     ("https://example.jp/blog/%E8%83%8C%E4%B8%AD/", "my-page"),
 ])
 def test_the_article_id_comes_from_the_url_or_the_file_name(url, expected):
-    from kb.importer import _article_id
+    from kb.ingest.importer import page_article_id
 
-    assert _article_id("pages/my page.html", {"url": url}) == expected
+    assert page_article_id("pages/my page.html", {"url": url}) == expected
 
 
 def test_headings_that_echo_the_title_are_the_top_level_ones():

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kb.cli import cli
-from kb.encoding import UnreadablePage
-from kb.importer import NoArticle, read_page
+from kb.articles import UnreadablePage
+from kb.ingest import NoArticle, read_page
 
 from helpers import SEEDS
 from subprocesses import kb_env, run_kb

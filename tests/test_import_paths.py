@@ -206,8 +206,8 @@ def test_force_replaces_a_regular_article_whole_keeping_its_mode(runner, tmp_pat
 ])
 def test_an_article_id_from_a_long_url_is_a_short_file_name(url):
     from kb.files import safe_name
-    from kb.importer import _article_id
+    from kb.ingest.importer import page_article_id
 
-    article_id = _article_id("pages/page.html", {"url": url})
+    article_id = page_article_id("pages/page.html", {"url": url})
     assert article_id.startswith(("背中", "aaa"))
     assert safe_name(f"{article_id}.md")  # a plain name, at most 255 bytes

@@ -70,7 +70,7 @@ def test_questions_of_the_seed_page_are_pairs_with_answers(matches):
 
 
 def test_a_date_not_labelled_as_the_article_s_is_flagged_as_a_guess():
-    from kb.importer import import_file
+    from kb.ingest import import_file
 
     from helpers import SEEDS
 

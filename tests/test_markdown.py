@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import InvalidArticle
-from kb.markdown import parse_article, parse_article_file
+from kb.articles import parse_article, parse_article_file
 from kb.model import RELATIONS
 
 from helpers import article_text

@@ -6,12 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.markdown import (
-    _commonmark_events,
-    _sections_from_events,
-    _simple_events,
-    split_front_matter,
-)
+from kb.articles.markdown import split_front_matter
+from kb.articles.markdown import commonmark_events, sections_from_events, simple_events
 
 ARTICLES = sorted((Path(__file__).parent.parent / "articles").glob("*.md"))
 
@@ -28,15 +24,15 @@ LINE_KINDS = [
 
 def _sections(body: str, events):
     lines = body.split("\n")
-    return [vars(s) for s in _sections_from_events(events, lines, 1)]
+    return [vars(s) for s in sections_from_events(events, lines, 1)]
 
 
 def _check(body: str) -> bool:
     """True when the line reader took the body (and then it must agree with CommonMark)."""
-    simple = _simple_events(body.split("\n"))
+    simple = simple_events(body.split("\n"))
     if simple is None:
         return False
-    assert _sections(body, simple) == _sections(body, _commonmark_events(body))
+    assert _sections(body, simple) == _sections(body, commonmark_events(body))
     return True
 
 
@@ -62,4 +58,4 @@ def test_any_body_the_line_reader_takes_matches_commonmark(body):
      "[a]: http://x\n\n[a]", "---"],
 )
 def test_block_constructs_are_left_to_the_full_parser(body):
-    assert _simple_events(body.split("\n")) is None
+    assert simple_events(body.split("\n")) is None

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from kb.analysis import analyzer_fingerprint, get_analyzer
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
 from kb.errors import KbError
-from kb.query import MAX_QUERY_CHARS, parse_query
+from kb.search import MAX_QUERY_CHARS, parse_query
 from kb.search import search
-from kb.synonyms import parse_synonyms
+from kb.analysis.synonyms import parse_synonyms
 
 from helpers import build_after_rule_change, write_article
 
@@ -96,7 +96,7 @@ def test_the_word_typed_ranks_above_its_synonym(tmp_path):
     write_article(folder, "b.md", title="記事B", body="## 見出しB\n\nうなじが熱いと感じることがあります。\n")
     db_path = tmp_path / "kb.db"
     build_index(folder, db_path)
-    from kb.store import open_db
+    from kb.index import open_db
 
     db = open_db(db_path)
     try:

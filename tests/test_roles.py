@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.errors import KbError
-from kb.query import parse_query
-from kb.roles import load_cues, load_role_cues, parse_role_cues, role_of_token, role_token
-from kb.synonyms import load_synonyms
+from kb.search import parse_query
+from kb.analysis import load_cues, load_role_cues, role_token
+from kb.analysis.roles import parse_role_cues, role_of_token
+from kb.analysis import load_synonyms
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 from helpers import build_after_rule_change, write_article
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
-from kb.from_export import article_markdown
-from kb.markdown import parse_article
+from kb.ingest.from_export import article_markdown
+from kb.articles import parse_article
 
 from helpers import ARTICLES, write_article
 

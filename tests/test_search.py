@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kb.cli import cli
-from kb.markdown import parse_article_file
+from kb.articles import parse_article_file
 from kb.search import SearchResult, search
 
 from helpers import ARTICLES, front_matter
@@ -252,8 +252,8 @@ def test_snippets_from_stored_places_match_snippets_from_analysis(db):
     # again must mark the same words, for every kind of variant in the query set.
     import yaml
 
-    from kb.query import parse_query
-    from kb.snippets import make_snippet
+    from kb.search import parse_query
+    from kb.search import make_snippet
 
     from helpers import REPO_ROOT
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.search import search
-from kb.store import open_db
+from kb.index import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # ``bench`` is a folder of the repository, not an installed package

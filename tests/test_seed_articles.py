@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.markdown import parse_article_file
+from kb.articles import parse_article_file
 from kb.model import Article
 
 from helpers import ARTICLES, SEEDS

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.arrays import batches, ranges, sorted_unique
-from kb.shingle_sets import ShingleSets
+from kb.duplicates.arrays import batches, ranges, sorted_unique
+from kb.duplicates.shingle_sets import ShingleSets
 
 
 def _texts(seed: int, count: int = 40, base: int = 0) -> list[np.ndarray]:

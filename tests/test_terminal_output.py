@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.build import build_index
+from kb.index import build_index
 from kb.cli import cli
 
 from helpers import SEEDS, article_text, write_article

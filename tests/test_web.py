@@ -11,11 +11,11 @@ from urllib.parse import quote
 
 import pytest
 
-from kb.phrases import phrase_key
-from kb.query import MAX_QUERY_CHARS
+from kb.analysis import phrase_key
+from kb.search import MAX_QUERY_CHARS
 from kb.search import search
-from kb.store import open_db
-from kb.web_i18n import choose_language
+from kb.index import open_db
+from kb.web import choose_language
 
 from web_fixtures import SCRIPT, build_site, datasette_for, sql_metadata
 

@@ -3,7 +3,7 @@ in-process client): every method, odd paths and odd arguments get a 4xx, never a
 never leaves the site; a <script> in the request never comes back unescaped.
 
 Datasette 0.65.5 itself answers 500 to some of these and redirects ``/\\evil.example/`` off-site;
-kb/web_guard.py (the plugin's ASGI wrapper and exception hook) is what these tests hold to it.
+kb/web/guard.py (the plugin's ASGI wrapper and exception hook) is what these tests hold to it.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ async def test_reading_still_works(ds):
     ("javascript:alert(1)", "/alert(1)"), ("", "/"), ("/~5Cevil~2Eexample/", "/~5Cevil~2Eexample/"),
 ])
 def test_same_site_location_reads_a_target_as_a_browser_does(location, expected):
-    from kb.web_guard import same_site_location
+    from kb.web.guard import same_site_location
 
     assert same_site_location(location) == expected
     assert same_site(expected)

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import pytest
 
-from kb import sql_functions
+from kb.web import sql_functions
 from kb.errors import TextTooLong
-from kb.query import MAX_QUERY_CHARS
+from kb.search import MAX_QUERY_CHARS
 
 from web_fixtures import datasette_for, http_get, serving, sql_metadata
 

@@ -17,7 +17,7 @@ from typing import Iterator
 import yaml
 from datasette.app import Datasette
 
-from kb.build import build_index
+from kb.index import build_index
 
 from helpers import ARTICLES, REPO_ROOT, write_article
 

@@ -1,0 +1,19 @@
+"""Symptom facts: extraction from an article (the symptom, causes, self-care, departments,
+warning signs, with the sentence they come from) and lookup by symptom, however it is worded.
+
+The build calls :func:`extract_facts`; search, the CLI and the web use :func:`find_facts` and
+:func:`summarize` for a symptom panel.
+"""
+
+from __future__ import annotations
+
+from .cause_kinds import cause_kinds_path
+from .extract import extract_facts
+from .lookup import (
+    RELATION_ORDER, SymptomSummary, file_version, find_facts, matching_symptom_keys, summarize_key,
+)
+
+__all__ = [
+    "RELATION_ORDER", "SymptomSummary", "cause_kinds_path", "extract_facts", "file_version",
+    "find_facts", "matching_symptom_keys", "summarize_key",
+]
