@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb.analysis.analyzer import ENGLISH_STOP_WORDS
+from kb.analysis import ENGLISH_STOP_WORDS
 from kb.analysis import Token, get_analyzer
 
 from helpers import ARTICLES
@@ -200,7 +200,7 @@ def test_term_places_survive_packing_at_every_width(numbers):
     """Gaps and lengths under 256, under 65,536 and above pack into 1, 2 and 4 bytes a number;
     decoding gives back each term's start and end."""
     from kb.analysis import decode_spans
-    from kb.analysis.analyzer import encode_spans
+    from kb.analysis import encode_spans
 
     expected, end = [], 0
     for gap, length in zip(numbers[0::2], numbers[1::2]):
@@ -243,7 +243,7 @@ def test_english_stems_are_the_same_from_several_threads_at_once():
     import itertools
     import threading
 
-    from kb.analysis.analyzer import EnglishAnalyzer
+    from kb.analysis import EnglishAnalyzer
 
     words = ["".join(p) + end for p in itertools.product("bcdfglmprst", "aeiou", "nrst")
              for end in ("ing", "ed", "ness", "ational", "fulness", "ically")]

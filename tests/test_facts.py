@@ -8,9 +8,7 @@ import pytest
 
 from kb.index import build_index
 from kb.cli import cli
-from kb.facts.cause_kinds import cause_kind
-from kb.facts.extract import article_symptoms
-from kb.facts import extract_facts
+from kb.facts import article_symptoms, cause_kind, extract_facts
 from kb.articles import parse_article
 from kb.analysis import phrase_key
 from kb.index import open_db

@@ -7,9 +7,10 @@ import pytest
 from kb.index import build_index
 from kb.errors import KbError
 from kb.search import parse_query
-from kb.analysis import load_cues, load_role_cues, role_token
+from kb.analysis import load_role_cues, role_token
 from kb.analysis.roles import parse_role_cues, role_of_token
 from kb.analysis import load_synonyms
+from kb.facts import load_cause_kinds
 from kb.search import search
 from kb.index import open_db
 
@@ -127,7 +128,7 @@ def test_a_cue_with_no_word_is_an_error_naming_the_line():
 
 
 @pytest.mark.parametrize("load", [load_role_cues, load_synonyms,
-                                  lambda path: load_cues(path, ("disease",), "cause kinds file")],
+                                  load_cause_kinds],
                          ids=["roles", "synonyms", "cause kinds"])
 def test_a_missing_rule_file_is_a_clear_error(tmp_path, load):
     with pytest.raises(KbError) as info:

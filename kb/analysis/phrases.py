@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from .analyzer import Morpheme, get_analyzer
+from .analyzer import get_analyzer
+from .japanese import Morpheme
 from .synonyms import Synonyms, load_synonyms
 from ..unionfind import UnionFind
 

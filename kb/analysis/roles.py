@@ -11,15 +11,16 @@ in other words (何科), through FTS5 like any term.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .analyzer import get_analyzer
 from ..errors import KbError
-from ..rules import file_fingerprint, rule_file
+from ..model import RELATIONS
+from ..rules import ROLES_FILE
+from .analyzer import get_analyzer
 
-ROLES = ("cause", "self_care", "department", "warning")
+# A section's role is the relation its facts have to the article's symptom.
+ROLES = RELATIONS
 TOKEN_PREFIX = "kbrole"  # FTS5's ascii tokenizer keeps letters together: kbroleselfcare
 
 
@@ -65,16 +66,6 @@ class RoleCues:
         return set().union(*self.roles_at(terms)) if terms else set()
 
 
-def roles_path() -> Path:
-    """``$KB_ROLES`` when set, else kb/data/roles.txt shipped with the package."""
-    return rule_file("KB_ROLES", "roles.txt")
-
-
-def roles_fingerprint() -> str:
-    """A short hash of the role file: the index depends on it."""
-    return file_fingerprint(roles_path())
-
-
 def parse_role_cues(text: str, source: str = "roles", labels: Sequence[str] = ROLES) -> RoleCues:
     """Parse cue lines (``label: cue, cue, *ending``); # starts a comment line.
 
@@ -117,27 +108,9 @@ def parse_role_cues(text: str, source: str = "roles", labels: Sequence[str] = RO
 
 
 def load_role_cues(path: str | Path | None = None) -> RoleCues:
-    """The role cues (of the default file when ``path`` is None), cached until the file changes."""
-    return load_cues(Path(path) if path else roles_path(), ROLES, "role file")
-
-
-def load_cues(path: Path, labels: Sequence[str], what: str) -> RoleCues:
-    """A cue file, cached until it changes; a missing file is an error naming it."""
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError as e:
-        raise KbError(f"{path}: cannot read the {what} ({e.strerror or e})") from e
-    return _load(str(path), mtime, tuple(labels))
-
-
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: int, labels: tuple[str, ...]) -> RoleCues:
-    return parse_role_cues(Path(path).read_text(encoding="utf-8"), path, labels)
-
-
-def section_roles(heading_terms: Sequence[str], cues: RoleCues | None = None) -> set[str]:
-    """The roles a section's heading (or question) announces."""
-    return (cues or load_role_cues()).roles(heading_terms)
+    """The role cues (of the role file, kb/rules.py, when ``path`` is None), cached until the
+    file changes."""
+    return ROLES_FILE.load(parse_role_cues, ROLES, path=path)
 
 
 def tokens_of(roles: Iterable[str]) -> str:

@@ -7,15 +7,12 @@ inflections and scripts.
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from .analyzer import get_analyzer
 from ..errors import KbError
-from ..rules import rule_file
+from ..rules import SYNONYMS_FILE
+from .analyzer import get_analyzer
 
 Phrase = tuple[str, ...]  # the primary terms of a word or phrase, in order
 
@@ -31,11 +28,6 @@ class Synonyms:
     def expansions(self, phrase: Phrase) -> set[Phrase]:
         """The other members of every group ``phrase`` belongs to."""
         return self.index.get(phrase, set())
-
-
-def default_synonyms_path() -> Path:
-    """``$KB_SYNONYMS`` when set, else the file shipped with the package (kb/data/synonyms.txt)."""
-    return rule_file("KB_SYNONYMS", "synonyms.txt")
 
 
 def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
@@ -64,26 +56,6 @@ def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:
 
 
 def load_synonyms(path: str | Path | None = None) -> Synonyms:
-    """Load a synonym file (the default one when ``path`` is None); cached until it changes."""
-    key = str(path) if path else os.environ.get("KB_SYNONYMS", "")
-    seen = _LAST_CHECK.get(key)
-    now = time.monotonic()
-    if seen is not None and now - seen[0] < _RECHECK_SECONDS:
-        return seen[1]  # checked for changes under a second ago (fact extraction asks often)
-    path = Path(path) if path else default_synonyms_path()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError as e:
-        raise KbError(f"{path}: cannot read the synonym file ({e.strerror or e})") from e
-    synonyms = _load(str(path), mtime)
-    _LAST_CHECK[key] = (now, synonyms)
-    return synonyms
-
-
-_RECHECK_SECONDS = 1.0
-_LAST_CHECK: dict[str, tuple[float, Synonyms]] = {}
-
-
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: int) -> Synonyms:
-    return parse_synonyms(Path(path).read_text(encoding="utf-8"), path)
+    """The synonym groups (of the synonym file, kb/rules.py, when ``path`` is None), cached until
+    the file changes."""
+    return SYNONYMS_FILE.load(parse_synonyms, path=path)

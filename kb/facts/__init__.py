@@ -7,13 +7,16 @@ The build calls :func:`extract_facts`; search, the CLI and the web use :func:`fi
 
 from __future__ import annotations
 
-from .cause_kinds import cause_kinds_path
+from .article_symptoms import article_symptoms
+from .cause_kinds import cause_kind, load_cause_kinds
 from .extract import extract_facts
 from .lookup import (
-    RELATION_ORDER, SymptomSummary, file_version, find_facts, matching_symptom_keys, summarize_key,
+    RELATION_ORDER, SymptomSummary, find_facts, matching_symptom_keys, stored_symptom_keys,
+    summarize_key,
 )
 
 __all__ = [
-    "RELATION_ORDER", "SymptomSummary", "cause_kinds_path", "extract_facts", "file_version",
-    "find_facts", "matching_symptom_keys", "summarize_key",
+    "RELATION_ORDER", "SymptomSummary", "article_symptoms", "cause_kind", "extract_facts",
+    "find_facts", "load_cause_kinds", "matching_symptom_keys", "stored_symptom_keys",
+    "summarize_key",
 ]

@@ -7,21 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analysis import get_analyzer
-from ..rules import rule_file
-from ..analysis import RoleCues, load_cues
+from ..analysis import RoleCues, get_analyzer, parse_role_cues
+from ..rules import CAUSE_KINDS_FILE
 
 CAUSE_KINDS = ("disease", "lifestyle", "mechanism", "condition")
 
 
-def cause_kinds_path() -> Path:
-    """``$KB_CAUSE_KINDS`` when set, else kb/data/cause_kinds.txt shipped with the package."""
-    return rule_file("KB_CAUSE_KINDS", "cause_kinds.txt")
-
-
-def load_cause_kinds() -> RoleCues:
-    """The cue words of each kind of cause."""
-    return load_cues(cause_kinds_path(), CAUSE_KINDS[:-1], "cause kinds file")
+def load_cause_kinds(path: str | Path | None = None) -> RoleCues:
+    """The cue words of each kind of cause (of the cause kinds file, kb/rules.py, when ``path``
+    is None), cached until the file changes."""
+    return CAUSE_KINDS_FILE.load(parse_role_cues, CAUSE_KINDS[:-1], path=path)
 
 
 def cause_kind(cause: str) -> str:

@@ -8,7 +8,6 @@ the symptoms that match it best come first.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlite_utils
 
 from ..model import RELATIONS
 from ..analysis import phrase_key
+from ..index.cache import IndexCache
 
 # Order of the relations in listings: what to do urgently first, then why, then what helps.
 RELATION_ORDER = ("warning", "cause", "department", "self_care")
@@ -56,7 +56,7 @@ def matching_symptom_keys(db: sqlite_utils.Database, text: str) -> list[str]:
     wanted = set(phrase_key(text).split())
     if not wanted:
         return []
-    keys = _stored_keys(db)
+    keys = stored_symptom_keys(db)
     scored = []
     for key in keys:
         words = set(key.split())
@@ -65,31 +65,14 @@ def matching_symptom_keys(db: sqlite_utils.Database, text: str) -> list[str]:
     return [key for _, key in sorted(scored)]
 
 
-# (database file, modification time) -> its symptom keys: they change only with a build
-_KEYS: dict[tuple[str, int], list[str]] = {}
+# the symptom keys of an index change only with a build
+_SYMPTOM_KEYS = IndexCache(limit=8)
 
 
-def _stored_keys(db: sqlite_utils.Database) -> list[str]:
-    """The distinct symptom keys of the facts, read once per database file and version."""
-    version = file_version(db)
-    if version is not None and version in _KEYS:
-        return _KEYS[version]
-    keys = [row[0] for row in db.execute("select distinct symptom_key from facts")]
-    if version is not None:
-        if len(_KEYS) > 8:
-            _KEYS.clear()
-        _KEYS[version] = keys
-    return keys
-
-
-def file_version(db: sqlite_utils.Database) -> tuple[str, int] | None:
-    """(path, modification time) of a database's file, which a build always changes; None for a
-    database in memory. What read-only caches of an index are keyed by."""
-    path = db.execute("pragma database_list").fetchone()[2] or ""
-    try:
-        return (path, os.stat(path).st_mtime_ns) if path else None
-    except OSError:
-        return None
+def stored_symptom_keys(db: sqlite_utils.Database) -> list[str]:
+    """The distinct symptom keys of the facts, read once per state of the index."""
+    return _SYMPTOM_KEYS.get(db, "symptom keys", lambda: [
+        row[0] for row in db.execute("select distinct symptom_key from facts")])
 
 
 def find_facts(

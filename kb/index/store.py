@@ -18,12 +18,9 @@ import sqlite_utils
 from . import champions
 from ..duplicates import engine as duplicate_store
 from ..analysis import IndexedText, analyzer_fingerprint
-from ..facts import cause_kinds_path
 from ..errors import NoIndex
 from ..model import Article
-from ..rules import file_fingerprint
-from ..analysis import roles_fingerprint
-from ..analysis import default_synonyms_path
+from ..rules import INDEX_RULES, fingerprint
 
 SCHEMA_VERSION = "14"
 
@@ -179,11 +176,12 @@ def create_views(db: sqlite_utils.Database) -> None:
 
 
 def index_fingerprint() -> str:
-    """What the index depends on: the analyzer and its rules, the section role cues, the kinds
-    of causes (facts are stored with their kind) and the synonym groups (facts are stored with
-    keys that join a group's words)."""
-    return (f"{analyzer_fingerprint()}-{roles_fingerprint()}-{file_fingerprint(cause_kinds_path())}"
-            f"-{file_fingerprint(default_synonyms_path())}")
+    """What the index depends on, as stored in kb_meta's ``analyzer_version``: the analyzer and
+    its normalization rules, then the rule files of ``kb.rules.INDEX_RULES`` (the section role
+    cues, the kinds of causes facts are stored with, the synonym groups that join the words of
+    fact keys, the department names of English facts). A build that finds another string in an
+    index builds it again."""
+    return f"{analyzer_fingerprint()}-{fingerprint(INDEX_RULES)}"
 
 
 def set_meta(db: sqlite_utils.Database, **values: Any) -> None:

@@ -10,7 +10,6 @@ from the original text around the words that matched, whatever form they took.
 from __future__ import annotations
 
 import math
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from ..index import champions, store
+from ..index.cache import IndexCache
 from ..analysis import decode_spans
 from ..analysis import canonical_form
 from .query import Alternative, Group, Query, parse_query
@@ -362,15 +362,16 @@ class _Stats:
         return value
 
 
-# Document frequencies change only with a build: kept per database file and modification time.
-_DF_CACHE: dict[tuple[str, int], dict[str, int]] = {}
+# Document frequencies change only with a build: one dict per state of the index, filled as
+# queries ask for terms.
+_DOCUMENT_FREQUENCIES = IndexCache(limit=8)
 
 
 def collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
     """What ranking needs to know of the whole index for a query: average field lengths and
     each query term's document frequency."""
     rows, averages = store.fts_averages(db)
-    known = _df_cache(db)
+    known: dict[str, int] = _DOCUMENT_FREQUENCIES.get(db, "document frequencies", dict)
     terms = {t for g in query.groups for a in g.alternatives for t in a.terms}
     df = {}
     for term in terms:
@@ -384,22 +385,6 @@ def collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
         else:
             df[term] = known[term]
     return _Stats(max(rows, 1), averages or [1.0] * len(FIELD_WEIGHTS), df)
-
-
-def _df_cache(db: sqlite_utils.Database) -> dict[str, int]:
-    path = db.execute("pragma database_list").fetchone()[2] or ""
-    try:
-        version = os.stat(path).st_mtime_ns if path else 0
-    except OSError:
-        version = 0
-    if not path or not version:
-        return {}
-    key = (path, version)
-    if key not in _DF_CACHE:
-        if len(_DF_CACHE) > 8:
-            _DF_CACHE.clear()
-        _DF_CACHE[key] = {}
-    return _DF_CACHE[key]
 
 
 def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _Candidate:

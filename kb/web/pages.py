@@ -11,7 +11,7 @@ import html
 import math
 import sqlite3
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlite_utils
@@ -22,8 +22,9 @@ from ..search import MAX_QUERY_CHARS
 from ..search import Hit, search
 from ..analysis import phrase_key
 from ..facts import (
-    RELATION_ORDER, SymptomSummary, file_version, matching_symptom_keys, summarize_key,
+    RELATION_ORDER, SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key,
 )
+from ..index.cache import IndexCache
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
@@ -110,22 +111,10 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     return result
 
 
-# (database file and version, ...) -> what never changes between builds: the filters' choices,
-# and the symptom panels (a common symptom of a large index gathers thousands of facts)
-_CACHE: dict[tuple, Any] = {}
+# What never changes between builds: the filters' choices, and the symptom panels (a common
+# symptom of a large index gathers thousands of facts)
+_CACHE = IndexCache(limit=2000)
 PANEL_SOURCES = 3  # articles named for each cause in the panel
-
-
-def _cached(db: sqlite_utils.Database, what: tuple, compute: Callable[[], Any]) -> Any:
-    version = file_version(db)
-    if version is None:
-        return compute()
-    key = (version, *what)
-    if key not in _CACHE:
-        if len(_CACHE) > 2000:
-            _CACHE.clear()
-        _CACHE[key] = compute()
-    return _CACHE[key]
 
 
 def _choices(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
@@ -135,12 +124,11 @@ def _choices(db: sqlite_utils.Database) -> tuple[list[str], list[str]]:
             "select distinct site from articles where site is not null and site != '' order by site")]
         return sites, [r[0] for r in db.execute("select distinct lang from articles order by lang")]
 
-    return _cached(db, ("choices",), compute)
+    return _CACHE.get(db, ("choices",), compute)
 
 
 def _panel(db: sqlite_utils.Database, key: str) -> SymptomSummary | None:
-    return _cached(db, ("panel", key),
-                   lambda: summarize_key(db, key, sources=PANEL_SOURCES))
+    return _CACHE.get(db, ("panel", key), lambda: summarize_key(db, key, sources=PANEL_SOURCES))
 
 
 def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | None:
@@ -152,7 +140,7 @@ def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | N
     if keys:
         return _panel(db, keys[0])
     words = set(phrase_key(query).split())
-    inside = [k for k in _symptom_keys(db) if k and set(k.split()) <= words] if words else []
+    inside = [k for k in stored_symptom_keys(db) if k and set(k.split()) <= words] if words else []
     if inside:
         return _panel(db, max(inside, key=lambda k: (len(k.split()), k)))
     parts = query.split()
@@ -161,11 +149,6 @@ def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | N
         if keys:
             return _panel(db, keys[0])
     return None
-
-
-def _symptom_keys(db: sqlite_utils.Database) -> list[str]:
-    return _cached(db, ("symptom keys",),
-                   lambda: [r[0] for r in db.execute("select distinct symptom_key from facts")])
 
 
 def _shallow(hit: Hit) -> dict[str, Any]:
