@@ -26,6 +26,7 @@ from .articles import parse_article_file
 from .search import MAX_QUERY_CHARS
 from .search import search as run_search
 from .facts import find_facts
+from .model import RELATION_ORDER, RELATION_WORDS
 from .terminal import json_text, visible
 
 
@@ -213,9 +214,7 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         echo()
 
 
-RELATION_TITLES = {"warning": "Warning signs: see a doctor now (危険なサイン)",
-                   "cause": "Possible causes (考えられる原因)",
-                   "department": "Which department (受診先)", "self_care": "Self-care (セルフケア)"}
+RELATION_TITLES = {r: RELATION_WORDS[r].command_title for r in RELATION_ORDER}
 
 
 @cli.command()

@@ -6,9 +6,42 @@ These are plain data: parsing fills them, analysis and storing read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
+# What a fact says of its symptom (the export schema's enum, checked by a test, lists the same).
 RELATIONS = ("cause", "self_care", "department", "warning")
+# The order listings show them in: what to do urgently first, then why, then what helps.
+RELATION_ORDER = ("warning", "cause", "department", "self_care")
+
+
+@dataclass(frozen=True)
+class RelationWords:
+    """What kb calls one relation where it shows facts (by language: "ja", "en")."""
+
+    label: Mapping[str, str]  # a fact's relation in a word: 原因, Cause
+    heading: Mapping[str, str]  # over a symptom's facts of the relation (web pages)
+    search_label_ja: str  # in a fact found by search, in a Japanese article
+    command_title: str  # over a symptom's facts of the relation in `kb facts`
+
+
+RELATION_WORDS: dict[str, RelationWords] = {
+    "cause": RelationWords(
+        {"ja": "原因", "en": "Cause"},
+        {"ja": "考えられる原因", "en": "Possible causes"},
+        "原因", "Possible causes (考えられる原因)"),
+    "self_care": RelationWords(
+        {"ja": "セルフケア", "en": "Self-care"},
+        {"ja": "自分でできる対処法", "en": "What you can do yourself"},
+        "セルフケア", "Self-care (セルフケア)"),
+    "department": RelationWords(
+        {"ja": "診療科", "en": "Department"},
+        {"ja": "受診する診療科の目安", "en": "Which department to see"},
+        "受診先", "Which department (受診先)"),
+    "warning": RelationWords(
+        {"ja": "危険なサイン", "en": "Warning sign"},
+        {"ja": "すぐに医療機関を受診すべきサイン", "en": "Warning signs: see a doctor now"},
+        "危険なサイン", "Warning signs: see a doctor now (危険なサイン)"),
+}
 
 
 @dataclass

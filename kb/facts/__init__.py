@@ -11,12 +11,12 @@ from .article_symptoms import article_symptoms
 from .cause_kinds import cause_kind, load_cause_kinds
 from .extract import extract_facts
 from .lookup import (
-    RELATION_ORDER, SymptomSummary, find_facts, matching_symptom_keys, stored_symptom_keys,
+    SymptomSummary, find_facts, matching_symptom_keys, stored_symptom_keys,
     summarize_key,
 )
 
 __all__ = [
-    "RELATION_ORDER", "SymptomSummary", "article_symptoms", "cause_kind", "extract_facts",
+    "SymptomSummary", "article_symptoms", "cause_kind", "extract_facts",
     "find_facts", "load_cause_kinds", "matching_symptom_keys", "stored_symptom_keys",
     "summarize_key",
 ]

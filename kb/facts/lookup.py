@@ -13,12 +13,10 @@ from typing import Any
 
 import sqlite_utils
 
-from ..model import RELATIONS
+from ..model import RELATION_ORDER, RELATIONS
 from ..analysis import phrase_key
 from ..index.cache import IndexCache
 
-# Order of the relations in listings: what to do urgently first, then why, then what helps.
-RELATION_ORDER = ("warning", "cause", "department", "self_care")
 
 
 @dataclass

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from ..index import champions, store
 from ..index.cache import IndexCache
+from ..model import RELATION_WORDS
 from ..analysis import decode_spans
 from ..analysis import canonical_form
 from .query import Alternative, Group, Query, parse_query
@@ -532,8 +533,8 @@ def _fact_hit(row: tuple, candidate: _FactCandidate, marker: tuple[str, str]) ->
     """A fact as a hit: the section it comes from, its sentence, and the fact itself."""
     _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = candidate.row
     heading = row[10] if row[5] and row[10] else (row[2] or row[7])
-    label = {"cause": "原因", "self_care": "セルフケア", "department": "受診先",
-             "warning": "危険なサイン"}.get(relation, relation) if row[6] == "ja" else relation
+    words = RELATION_WORDS.get(relation)
+    label = words.search_label_ja if words and row[6] == "ja" else relation
     snippet = (f"{escape(symptom, marker)} → {marker[0]}{escape(cause, marker)}{marker[1]}"
                f" ({escape(label, marker)}) — {escape(evidence[:100], marker)}")
     return Hit(

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..duplicates import duplicate_sides, match_filters
 from ..duplicates import boilerplate_setting
-from ..facts import RELATION_ORDER
+from ..model import RELATION_ORDER
 
 # Longer sides are compared on their first this many characters: the comparison is quadratic.
 DIFF_CHARS = 4000

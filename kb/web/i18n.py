@@ -6,8 +6,20 @@ by ``?lang=en`` or by a browser whose ``Accept-Language`` prefers English to Jap
 
 from __future__ import annotations
 
+from ..model import RELATION_WORDS
+
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
+
+
+def _relation_strings(lang: str) -> dict[str, str]:
+    """Each relation's heading (``t[relation]``) and its word (``t["relation_" + relation]``),
+    from kb.model's vocabulary."""
+    strings = {relation: words.heading[lang] for relation, words in RELATION_WORDS.items()}
+    strings.update({f"relation_{relation}": words.label[lang]
+                    for relation, words in RELATION_WORDS.items()})
+    return strings
+
 
 STRINGS: dict[str, dict[str, str]] = {
     "ja": {
@@ -32,11 +44,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kind_qa": "Q&A",
         "kind_fact": "事実",
         "panel_title": "「{symptom}」について({articles} 件の記事から)",
-        "warning": "すぐに医療機関を受診すべきサイン",
         "warning_note": "次のような場合は、自己判断せず早めに医療機関を受診してください。",
-        "cause": "考えられる原因",
-        "department": "受診する診療科の目安",
-        "self_care": "自分でできる対処法",
         "suggested": "可能性",
         "sources": "出典",
         "more": "ほか {count} 件",
@@ -61,10 +69,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "original": "元の記事",
         "contents": "目次",
         "facts": "この記事から取り出した事実",
-        "relation_cause": "原因",
-        "relation_self_care": "セルフケア",
-        "relation_department": "診療科",
-        "relation_warning": "危険なサイン",
         "duplicates": "重複",
         "duplicates_title": "重複する文章",
         "duplicates_of": "「{title}」と重複する文章",
@@ -87,6 +91,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "row": "行",
         "ranked_title": "関連度の高い順(上位 {count} 件)",
         "ranked_note": "下の表は Datasette の並び順です。患者向けの検索ページ:",
+        **_relation_strings("ja"),
     },
     "en": {
         "site": "kb health knowledge base",
@@ -110,11 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kind_qa": "Q&A",
         "kind_fact": "Fact",
         "panel_title": "About “{symptom}” (articles: {articles})",
-        "warning": "Warning signs: see a doctor now",
         "warning_note": "If any of these apply, do not wait: see a doctor or call for help.",
-        "cause": "Possible causes",
-        "department": "Which department to see",
-        "self_care": "What you can do yourself",
         "suggested": "possible",
         "sources": "Sources",
         "more": "and {count} more",
@@ -139,10 +140,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "original": "Original page",
         "contents": "Contents",
         "facts": "Facts taken from this article",
-        "relation_cause": "Cause",
-        "relation_self_care": "Self-care",
-        "relation_department": "Department",
-        "relation_warning": "Warning sign",
         "duplicates": "Duplicates",
         "duplicates_title": "Duplicated text",
         "duplicates_of": "Text that “{title}” shares with other articles",
@@ -165,6 +162,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "row": "row",
         "ranked_title": "Best matches first (top {count})",
         "ranked_note": "The table below is in Datasette's order. The search page for patients:",
+        **_relation_strings("en"),
     },
 }
 

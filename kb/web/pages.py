@@ -21,10 +21,9 @@ from ..analysis import get_analyzer
 from ..search import MAX_QUERY_CHARS
 from ..search import Hit, search
 from ..analysis import phrase_key
-from ..facts import (
-    RELATION_ORDER, SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key,
-)
+from ..facts import SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key
 from ..index.cache import IndexCache
+from ..model import RELATION_ORDER
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
