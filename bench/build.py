@@ -56,7 +56,7 @@ TARGET_FLAT = 1.25  # peak at the largest corpus / peak at the smallest
 TARGET_INCREMENTAL_S = 2.0
 SAMPLE_INTERVAL_S = 0.05
 RESCAN_EVERY = 4  # look for new child processes every 4th sample (200 ms); RSS every sample
-MAX_CHUNK_CHARS = 8000  # as kb/analysis/analyzer.py: Sudachi refuses long inputs
+MAX_CHUNK_CHARS = 8000  # as kb/analysis/japanese.py: Sudachi refuses long inputs
 MIB = 1024 * 1024
 
 

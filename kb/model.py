@@ -25,22 +25,17 @@ class RelationWords:
 
 
 RELATION_WORDS: dict[str, RelationWords] = {
-    "cause": RelationWords(
-        {"ja": "原因", "en": "Cause"},
-        {"ja": "考えられる原因", "en": "Possible causes"},
-        "原因", "Possible causes (考えられる原因)"),
-    "self_care": RelationWords(
-        {"ja": "セルフケア", "en": "Self-care"},
-        {"ja": "自分でできる対処法", "en": "What you can do yourself"},
-        "セルフケア", "Self-care (セルフケア)"),
-    "department": RelationWords(
-        {"ja": "診療科", "en": "Department"},
-        {"ja": "受診する診療科の目安", "en": "Which department to see"},
-        "受診先", "Which department (受診先)"),
-    "warning": RelationWords(
-        {"ja": "危険なサイン", "en": "Warning sign"},
-        {"ja": "すぐに医療機関を受診すべきサイン", "en": "Warning signs: see a doctor now"},
-        "危険なサイン", "Warning signs: see a doctor now (危険なサイン)"),
+    "cause": RelationWords({"ja": "原因", "en": "Cause"}, {"ja": "考えられる原因", "en": "Possible causes"},
+                           "原因", "Possible causes (考えられる原因)"),
+    "self_care": RelationWords({"ja": "セルフケア", "en": "Self-care"},
+                               {"ja": "自分でできる対処法", "en": "What you can do yourself"},
+                               "セルフケア", "Self-care (セルフケア)"),
+    "department": RelationWords({"ja": "診療科", "en": "Department"},
+                                {"ja": "受診する診療科の目安", "en": "Which department to see"},
+                                "受診先", "Which department (受診先)"),
+    "warning": RelationWords({"ja": "危険なサイン", "en": "Warning sign"},
+                             {"ja": "すぐに医療機関を受診すべきサイン", "en": "Warning signs: see a doctor now"},
+                             "危険なサイン", "Warning signs: see a doctor now (危険なサイン)"),
 }
 
 

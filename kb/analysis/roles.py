@@ -69,8 +69,8 @@ class RoleCues:
 def parse_role_cues(text: str, source: str = "roles", labels: Sequence[str] = ROLES) -> RoleCues:
     """Parse cue lines (``label: cue, cue, *ending``); # starts a comment line.
 
-    The same format serves other cue files (the kinds of causes in kb/facts/extract.py): ``labels`` are
-    the names a line may start with.
+    The same format serves other cue files (the kinds of causes, kb/facts/cause_kinds.py):
+    ``labels`` are the names a line may start with.
     """
     analyzer = get_analyzer()
     words: dict[str, set[str]] = {}

@@ -9,10 +9,6 @@ from dataclasses import dataclass
 from ..analysis import LIGHT_WORDS, canonical_form, get_analyzer, has_japanese, load_role_cues, phrase_key
 from ..model import Article
 
-# めまいの*種類*と原因: what a title says it covers about the symptom, not the symptom
-_ASPECTS = frozenset("種類 原因 症状 特徴 対処 対処法 対策 治し方 治療 見分け方 正体 理由 仕組み 予防".split())
-
-
 @dataclass(frozen=True)
 class Symptom:
     """A symptom an article is about: as written, its key, and its head (the sensation)."""
@@ -48,6 +44,10 @@ def article_symptoms(article: Article) -> list[Symptom]:
         if symptom and symptom.key not in unique:
             unique[symptom.key] = symptom
     return list(unique.values())
+
+
+# めまいの*種類*と原因: what a title says it covers about the symptom, not the symptom
+_ASPECTS = frozenset("種類 原因 症状 特徴 対処 対処法 対策 治し方 治療 見分け方 正体 理由 仕組み 予防".split())
 
 
 def _title_symptoms_ja(title: str) -> list[str]:

@@ -5,7 +5,7 @@ Yの原因としてX(、Z…), Xが原因でY, XによるY / XによってY, X�
 (and the passive), Xが関係している, Xのため(に) (never the purpose Vるために), XをきっかけにY,
 XからくるY, 考えられる疾患としてはX…, そのため / これにより (the previous sentence), and XでY (weak).
 :func:`find_causes` gives each match with the cause as a noun phrase and what it causes as text;
-kb/facts/extract.py decides which symptom that is, and which matches to keep.
+kb/facts/sentences.py decides which symptom that is, and which matches to keep.
 """
 
 from __future__ import annotations
