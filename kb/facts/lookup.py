@@ -18,7 +18,6 @@ from ..analysis import phrase_key
 from ..index.cache import IndexCache
 
 
-
 @dataclass
 class FactRow:
     """One stored fact with its source, in the shape of the DESIGN contract (plus extras)."""
