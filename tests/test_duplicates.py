@@ -12,7 +12,7 @@ import pytest
 
 from kb.analysis import get_analyzer
 from kb.duplicates import list_duplicates
-from kb.duplicates.minhash import MinHasher, bands_for, shingle_hashes
+from kb.duplicates.minhash import MinHasher, bands_for, lsh_pairs, shingle_hashes
 from kb.duplicates.units import normalized
 from kb.index import build_index, open_db
 
@@ -65,6 +65,12 @@ def duplicates_of(folder: Path, articles: dict[str, list[str]]) -> list[dict]:
         return list_duplicates(db)
     finally:
         db.close()
+
+
+def lsh_candidates(signatures, bands: int, rows: int, **options) -> set[tuple[int, int]]:
+    """:func:`lsh_pairs` as a set of ``(a, b)`` tuples."""
+    found = lsh_pairs(signatures, bands, rows, **options)
+    return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
 
 
 def test_normalized_text_ignores_width_punctuation_and_space():
@@ -136,8 +142,6 @@ def test_signatures_of_many_sets_equal_one_at_a_time():
 
 
 def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
-    from kb.duplicates.minhash import lsh_candidates
-
     same = np.arange(128, dtype=np.uint32)
     signatures = [same.copy() for _ in range(50)]
     assert len(lsh_candidates(signatures, 32, 4)) == 50 * 49 // 2
@@ -150,8 +154,6 @@ def test_short_texts_have_at_most_one_shingle(terms):
 
 
 def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
-    from kb.duplicates.minhash import lsh_candidates
-
     rng = np.random.default_rng(0)
     signatures = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(6)]
     signatures[3] = signatures[0].copy()
@@ -165,8 +167,6 @@ def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
 def test_lsh_matches_a_plain_bucket_count(star, up_to):
     """The vectorized banding gives what grouping each band's rows in a dict gives."""
     from collections import defaultdict
-
-    from kb.duplicates.minhash import lsh_candidates
 
     rng = np.random.default_rng(3)
     signatures = rng.integers(0, 4, (40, 8), dtype=np.uint64).astype(np.uint32)  # many buckets

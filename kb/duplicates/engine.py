@@ -79,8 +79,8 @@ def update_duplicates(db: sqlite_utils.Database, threshold: float = NEAR_THRESHO
                       written: set[str] = frozenset()) -> int:
     """Sign new units, find and verify matches among all, rewrite the result tables; returns
     the number of matches. ``signed``: units whose signatures the build already stored (made in
-    its analysis workers, see :func:`sign_sections`), with their shingle hashes; ``written``:
-    the articles the build wrote anew."""
+    its analysis workers, see :func:`kb.duplicates.signing.sign_sections`), with their shingle
+    hashes; ``written``: the articles the build wrote anew."""
     with _collector_paused():
         fresh = sign_new_units(db)
         fresh.update(signed or {})

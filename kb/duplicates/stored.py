@@ -103,6 +103,8 @@ class StoredTexts:
             self.cache[section_id] = (text, body or "", starts.astype(np.int32), ends.astype(np.int32))
 
     def section(self, section_id: int) -> tuple[str, str, np.ndarray, np.ndarray]:
+        """A section's text, index terms, and where each term starts and ends (empty for a
+        section that is not stored)."""
         if section_id not in self.cache:
             self.read([section_id])
         return self.cache.get(section_id) or ("", "", *span_bounds(None))
