@@ -12,6 +12,7 @@ import numpy as np
 import sqlite_utils
 
 from ..analysis import span_bounds
+from .clustering import unit_key
 from .minhash import hashes_of_ids, term_ids
 from .units import HASHER, SHINGLE_SIZE
 
@@ -32,11 +33,13 @@ class StoredUnit:
     shingle_count: int
 
 
-def load_units(db: sqlite_utils.Database) -> "UnitTable":
-    """Every stored unit, in key order."""
+def load_units(db: sqlite_utils.Database, key: str | None = None) -> "UnitTable":
+    """Every stored unit, in key order (or the one named ``key``)."""
     rows = db.execute(
         "select unit, article_id, section_id, paragraph, start, end, text_hash, shingles, "
-        "signature from dup_signatures order by unit").fetchall()
+        "signature from dup_signatures " + ("where unit = ?" if key else "order by unit"),
+        [key] if key else [],
+    ).fetchall()
     return UnitTable(rows)
 
 
@@ -163,3 +166,12 @@ class StoredTexts:
     def shingles(self, unit: StoredUnit) -> set[int]:
         """A unit's distinct shingle hashes."""
         return set(self.positions([unit])[0].tolist())
+
+
+def unit_shingles(db: sqlite_utils.Database, section_id: int, paragraph: int | None = None,
+                  texts: StoredTexts | None = None) -> set[int]:
+    """The shingle hashes of a stored unit (a section, or one of its paragraphs): what
+    similarity is measured on (bench/duplicates.py checks what matched units share). Empty for
+    a unit that is not stored."""
+    found = load_units(db, unit_key(section_id, paragraph))
+    return (texts or StoredTexts(db)).shingles(found[0]) if found else set()
