@@ -100,7 +100,7 @@ def score(db_path: Path, planted: dict[str, tuple[int, str, list[int]]]) -> dict
     and such a match is true though it is not a link to the source itself."""
     import sqlite_utils
 
-    from kb.duplicates.engine import unit_shingles
+    from kb.duplicates.stored import unit_shingles
 
     conn = sqlite3.connect(db_path)
     db = sqlite_utils.Database(conn)

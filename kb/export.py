@@ -14,6 +14,7 @@ from typing import Any, Iterator, TextIO
 
 import sqlite_utils
 
+from .duplicates import article_duplicates
 from .errors import KbError
 from .rules import data_file
 from .terminal import json_text
@@ -123,7 +124,7 @@ def _article(db: sqlite_utils.Database, row: dict[str, Any]) -> dict[str, Any]:
     out["sections"] = sections
     out["qa"] = _qa(db, article_id, positions)
     out["facts"] = _facts(db, article_id, positions)
-    out["duplicates"] = _duplicates(db, article_id)
+    out["duplicates"] = article_duplicates(db.conn, article_id)
     return out
 
 
@@ -173,39 +174,3 @@ def _facts(db: sqlite_utils.Database, article_id: str, positions: dict[int, int]
             "extra": json.loads(extra) if extra else {},
         })
     return out
-
-
-def _duplicates(db: sqlite_utils.Database, article_id: str) -> list[dict]:
-    """Matches that involve the article, seen from its side: which of its sections (and
-    paragraph) repeats what, and where. A block found in many places has its cluster's kind."""
-    out = []
-    for row in db.conn.execute(
-        """select coalesce(c.kind, d.kind), d.similarity, d.containment,
-                  d.a_article_id, d.a_section_id, d.a_paragraph,
-                  d.b_article_id, d.b_section_id, d.b_paragraph, d.shared, c.places
-           from duplicates d left join duplicate_clusters c
-             on c.id = d.cluster_id and (c.kind = 'boilerplate' or c.places > 2)
-           where d.a_article_id = ? or d.b_article_id = ?
-           order by d.similarity desc, d.containment desc, d.id""",
-        [article_id, article_id],
-    ):
-        kind, similarity, containment, a_art, a_sec, a_par, b_art, b_sec, b_par, shared, places = row
-        mine, other = ((a_sec, a_par), (b_art, b_sec, b_par))
-        if a_art != article_id:
-            mine, other = (b_sec, b_par), (a_art, a_sec, a_par)
-        out.append({
-            "kind": kind, "similarity": similarity, "containment": containment,
-            "here": _place(db, article_id, *mine),
-            "there": _place(db, *other),
-            "shared": shared or "", "places": places or 2,
-        })
-    return out
-
-
-def _place(db: sqlite_utils.Database, article_id: str, section_id: int,
-           paragraph: int | None) -> dict[str, Any]:
-    row = db.conn.execute(
-        "select position, heading from sections where id = ?", [section_id]
-    ).fetchone() or (None, None)
-    return {"article_id": article_id, "section_position": row[0], "heading": row[1] or "",
-            "paragraph": paragraph}

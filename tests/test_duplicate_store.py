@@ -278,8 +278,8 @@ def test_a_near_match_shows_the_passages_both_hold_not_what_differs(tmp_path):
 def test_signing_gives_each_unit_the_shingles_its_own_words_give(tmp_path):
     """A paragraph's shingles are cut from its section's when signed; read back from the index
     words (as for a unit signed in an earlier build) they must be the same."""
-    from kb.duplicates.engine import sign_sections
-    from kb.duplicates.engine import load_units, StoredTexts
+    from kb.duplicates import sign_sections
+    from kb.duplicates.stored import StoredTexts, load_units
 
     folder = tmp_path / "articles"
     write_article(folder, "p.md", title="段落の多い記事", body=(

@@ -1,13 +1,22 @@
-"""Duplicates: exact copies, light rewrites, boilerplate clusters, and what is not a copy."""
+"""Duplicates: exact copies, light rewrites, boilerplate clusters, and what is not a copy.
+
+The texts are built into a real index (kb's build, as ``kb build`` does) and their matches read
+back as ``kb duplicates`` reads them: what is checked is the code that production runs."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kb.duplicates.units import Unit, clusters, find_matches, normalized
-from kb.duplicates.minhash import MinHasher, bands_for, shingle_hashes
 from kb.analysis import get_analyzer
+from kb.duplicates import list_duplicates
+from kb.duplicates.minhash import MinHasher, bands_for, lsh_pairs, shingle_hashes
+from kb.duplicates.units import normalized
+from kb.index import build_index, open_db
+
+from helpers import write_article
 
 ORIGINAL = ("背中が熱く感じる主な理由として、自律神経の乱れが挙げられます。"
             "自律神経は体温調節や血流をコントロールする役割を担っています。"
@@ -44,45 +53,62 @@ INDEPENDENT = ("交感神経は、体を活動的にする神経で、緊張や�
                "夜更かしが続くと切り替えがうまくいかず、寝つきが悪くなることもあります。")
 
 
-def unit(article: str, text: str, position: int = 1) -> Unit:
-    return Unit(article, position, None, "見出し", text, get_analyzer().terms(text))
+def duplicates_of(folder: Path, articles: dict[str, list[str]]) -> list[dict]:
+    """Index articles (id -> its sections' texts, each under a heading of its own) and list
+    their duplicates as ``kb duplicates`` does."""
+    for article_id, texts in articles.items():
+        body = "".join(f"## 見出し{n}\n\n{text}\n\n" for n, text in enumerate(texts, 1))
+        write_article(folder / "articles", f"{article_id}.md", title=f"記事{article_id}", body=body)
+    build_index(folder / "articles", folder / "kb.db", workers=1)
+    db = open_db(folder / "kb.db")
+    try:
+        return list_duplicates(db)
+    finally:
+        db.close()
+
+
+def lsh_candidates(signatures, bands: int, rows: int, **options) -> set[tuple[int, int]]:
+    """:func:`lsh_pairs` as a set of ``(a, b)`` tuples."""
+    found = lsh_pairs(signatures, bands, rows, **options)
+    return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
 
 
 def test_normalized_text_ignores_width_punctuation_and_space():
     assert normalized("ｾﾅｶが、熱い！ ") == normalized("セナカが熱い")
 
 
-def test_an_exact_copy_is_exact():
-    matches = find_matches([unit("a", ORIGINAL), unit("b", ORIGINAL.replace("。", "。 "))])
-    assert [(m.kind, m.similarity) for m in matches] == [("exact", 1.0)]
+def test_an_exact_copy_is_exact(tmp_path):
+    matches = duplicates_of(tmp_path, {"a": [ORIGINAL], "b": [ORIGINAL.replace("。", "。 ")]})
+    assert [(m["kind"], m["similarity"]) for m in matches] == [("exact", 1.0)]
 
 
 @pytest.mark.parametrize("rewrite", REWRITES.values(), ids=REWRITES.keys())
-def test_a_light_rewrite_is_a_near_copy_with_its_true_score(rewrite):
-    matches = find_matches([unit("a", ORIGINAL), unit("b", rewrite)])
-    assert len(matches) == 1 and matches[0].kind == "near"
+def test_a_light_rewrite_is_a_near_copy_with_its_true_score(tmp_path, rewrite):
+    matches = duplicates_of(tmp_path, {"a": [ORIGINAL], "b": [rewrite]})
+    assert len(matches) == 1 and matches[0]["kind"] == "near"
     a, b = (set(shingle_hashes(get_analyzer().terms(t)).tolist()) for t in (ORIGINAL, rewrite))
-    assert matches[0].similarity == round(len(a & b) / len(a | b), 4)  # verified, not estimated
-    assert matches[0].similarity >= 0.5 or matches[0].containment >= 0.8
+    assert matches[0]["similarity"] == round(len(a & b) / len(a | b), 4)  # verified, not estimated
+    assert matches[0]["similarity"] >= 0.5 or matches[0]["containment"] >= 0.8
 
 
-def test_two_texts_written_independently_on_one_topic_are_not_copies():
-    assert find_matches([unit("a", ORIGINAL), unit("b", INDEPENDENT)]) == []
+def test_two_texts_written_independently_on_one_topic_are_not_copies(tmp_path):
+    assert duplicates_of(tmp_path, {"a": [ORIGINAL], "b": [INDEPENDENT]}) == []
 
 
-def test_a_block_in_three_articles_is_one_boilerplate_cluster():
+def test_a_block_in_three_articles_is_one_boilerplate_cluster(tmp_path):
     block = ("ご予約はお電話またはLINEで承っております。受付時間は平日9時から19時、土曜は17時までです。"
              "日曜・祝日は休診となります。駐車場は院の裏に3台分ございます。")
-    units = [unit(a, block, position=9) for a in ("a", "b", "c", "d")]
-    units += [unit("a", ORIGINAL), unit("b", INDEPENDENT)]
-    found = clusters(find_matches(units))
+    found = duplicates_of(tmp_path, {"a": [ORIGINAL, block], "b": [INDEPENDENT, block],
+                                     "c": [block], "d": [block]})
     assert len(found) == 1
-    assert found[0].kind == "boilerplate" and found[0].articles == {"a", "b", "c", "d"}
+    assert found[0]["kind"] == "boilerplate"
+    assert {p["article_id"] for p in found[0]["places"]} == {"a", "b", "c", "d"}
 
 
-def test_a_copy_in_two_articles_is_a_pair_not_boilerplate():
-    found = clusters(find_matches([unit("a", ORIGINAL), unit("b", REWRITES["reordered"])]))
-    assert [c.kind for c in found] == ["near"] and len(found[0].members) == 2
+def test_a_copy_in_two_articles_is_a_pair_not_boilerplate(tmp_path):
+    found = duplicates_of(tmp_path, {"a": [ORIGINAL], "b": [REWRITES["reordered"]]})
+    assert [c["kind"] for c in found] == ["near"] and "places" not in found[0]  # a pair:
+    assert {found[0]["a"]["article_id"], found[0]["b"]["article_id"]} == {"a", "b"}  # two places
 
 
 def test_minhash_estimates_jaccard():
@@ -116,8 +142,6 @@ def test_signatures_of_many_sets_equal_one_at_a_time():
 
 
 def test_lsh_stars_give_linear_pairs_for_a_text_in_many_places():
-    from kb.duplicates.minhash import lsh_candidates
-
     same = np.arange(128, dtype=np.uint32)
     signatures = [same.copy() for _ in range(50)]
     assert len(lsh_candidates(signatures, 32, 4)) == 50 * 49 // 2
@@ -130,8 +154,6 @@ def test_short_texts_have_at_most_one_shingle(terms):
 
 
 def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
-    from kb.duplicates.minhash import lsh_candidates
-
     rng = np.random.default_rng(0)
     signatures = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(6)]
     signatures[3] = signatures[0].copy()
@@ -145,8 +167,6 @@ def test_lsh_can_look_only_at_the_buckets_of_some_signatures():
 def test_lsh_matches_a_plain_bucket_count(star, up_to):
     """The vectorized banding gives what grouping each band's rows in a dict gives."""
     from collections import defaultdict
-
-    from kb.duplicates.minhash import lsh_candidates
 
     rng = np.random.default_rng(3)
     signatures = rng.integers(0, 4, (40, 8), dtype=np.uint64).astype(np.uint32)  # many buckets

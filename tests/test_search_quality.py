@@ -134,3 +134,42 @@ def test_one_character_word_is_matched_as_a_word(quality_db, sections):
     not_neck = [h.heading for h in hits[:5] if not neck(h.section_id)]
     assert not not_neck, f"sections with only 手首/足首 in the top 5: {not_neck}"
     assert any(h.article_id == "comolab-neck-heat" for h in hits[:3])
+
+
+DEVSET = ROOT / "bench" / "data" / "devset"
+
+
+@pytest.fixture(scope="module")
+def devset_articles(tmp_path_factory: pytest.TempPathFactory):
+    """The development set's articles, indexed, as the benchmark resolves judgments against them."""
+    from bench.search_quality import indexed_articles
+
+    path = tmp_path_factory.mktemp("devset") / "kb.db"
+    build_index(DEVSET / "articles", path, workers=1)
+    db = open_db(path)
+    yield indexed_articles(db)
+    db.close()
+
+
+@pytest.mark.parametrize("part", ["a", "b"])
+def test_every_devset_judgment_names_one_unit(devset_articles, part):
+    from bench.metrics import load_devset_queries
+
+    articles = [a for a in devset_articles if a.id.startswith(f"{part}-")]
+    queries = load_devset_queries(DEVSET / f"{part}-queries.yml", articles)  # raises on a typo
+    assert len(queries) == 50
+    for q in queries:
+        assert {article for article, _ in q.grades} <= q.pool
+        assert all(a.startswith(f"{part}-") for a in q.pool)
+
+
+def test_hits_outside_a_querys_pool_do_not_change_its_score():
+    from bench.metrics import JudgedQuery
+
+    judged = JudgedQuery("q", "fragment", {("a-x", "h1"): 2, ("a-x", "h2"): 1},
+                         pool=frozenset({"a-x", "a-y"}))
+    plain = [("a-y", "h"), ("a-x", "h1"), ("a-x", "h2")]
+    crowded = [("ours", "h"), ("a-y", "h"), ("b-z", "h"), ("a-x", "h1"), ("ours", "g"), ("a-x", "h2")]
+    first, second = score_queries([judged, judged], [plain, crowded])
+    assert (first.ndcg, first.rr) == (second.ndcg, second.rr)
+    assert first.rr == 0.5

@@ -131,14 +131,6 @@ def signatures_of(hasher: "MinHasher", sets: Sequence[np.ndarray], chunk: int = 
     return np.ascontiguousarray(out.T)
 
 
-def lsh_candidates(signatures: Sequence[np.ndarray], bands: int, rows: int,
-                   star: bool = False, only: Sequence[int] | None = None,
-                   all_pairs_up_to: int = 2) -> set[tuple[int, int]]:
-    """:func:`lsh_pairs` as a set of ``(a, b)`` tuples (for a few signatures)."""
-    found = lsh_pairs(signatures, bands, rows, star, only, all_pairs_up_to)
-    return set(zip(found[:, 0].tolist(), found[:, 1].tolist()))
-
-
 # An odd 64-bit multiplier that mixes a band's rows into one key.
 _ROW_MIX = np.uint64(0x100000001B3)
 

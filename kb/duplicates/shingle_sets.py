@@ -50,9 +50,11 @@ class ShingleSets:
         return np.diff(self.position_offsets)
 
     def distinct_of(self, text: int) -> np.ndarray:
+        """A text's distinct shingles, sorted."""
         return self.distinct[self.distinct_offsets[text] : self.distinct_offsets[text + 1]]
 
     def positions_of(self, text: int) -> np.ndarray:
+        """A text's shingles in word order, repeats kept."""
         return self.positions[self.position_offsets[text] : self.position_offsets[text + 1]]
 
     def _distinct_keys(self, texts: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from . import champions, store
-from ..duplicates import clustering as duplicate_clusters, engine as duplicate_store
+from .. import duplicates
 from ..analysis import roles
 from ..analysis import MorphemeSource, get_analyzer
 from ..errors import DuplicateArticleId, InvalidArticle, KbError
@@ -162,12 +162,12 @@ def _build_locked(articles_dir: Path, db_path: Path, full: bool, workers: int | 
             writer = _update(db, articles_dir, files, names, hashes, report, workers, progress,
                              report.full)
             if report.analyzed or report.removed or report.full:
-                report.duplicates = duplicate_store.update_duplicates(
+                report.duplicates = duplicates.update_duplicates(
                     db, min_articles=boilerplate_articles, signed=writer.signed,
                     written=writer.written)
-            before = duplicate_clusters.boilerplate_setting(store.get_meta(db))
+            before = duplicates.boilerplate_setting(store.get_meta(db))
             if before != boilerplate_articles:  # the clusters a build left alone too
-                duplicate_clusters.classify_again(db, boilerplate_articles)
+                duplicates.classify_again(db, boilerplate_articles)
             store.set_meta(
                 db,
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -429,7 +429,7 @@ def _stored_boilerplate_articles(db_path: Path) -> int:
                 meta = store.get_meta(sqlite_utils.Database(conn))
         except sqlite3.DatabaseError:
             pass
-    return duplicate_clusters.boilerplate_setting(meta)
+    return duplicates.boilerplate_setting(meta)
 
 
 def _up_to_date(db_path: Path, files: list[Path], names: list[str], hashes: dict[Path, str],
@@ -442,7 +442,7 @@ def _up_to_date(db_path: Path, files: list[Path], names: list[str], hashes: dict
         meta = store.get_meta(db)
         known = store.indexed_articles(db)
     if (not meta.get("built_at")
-            or duplicate_clusters.boilerplate_setting(meta) != boilerplate_articles):
+            or duplicates.boilerplate_setting(meta) != boilerplate_articles):
         return False
     if len(known) != len(files):
         return False

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from . import champions
-from ..duplicates import engine as duplicate_store
+from .. import duplicates
 from ..analysis import IndexedText, analyzer_fingerprint
 from ..errors import NoIndex
 from ..model import Article
@@ -147,7 +147,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("section_id", "sections", "id")],
     )
     champions.create_table(db)
-    duplicate_store.create_tables(db)
+    duplicates.create_tables(db)
     # document frequencies of terms, which search's ranking reads (no data of its own)
     db.execute("CREATE VIRTUAL TABLE [sections_fts_vocab] USING fts5vocab(sections_fts, 'row')")
     set_meta(db, schema_version=SCHEMA_VERSION, analyzer_version=index_fingerprint())
@@ -230,7 +230,7 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
     conn.execute(
         "delete from qa_fts where rowid in (select id from qa where article_id = ?)", [article_id]
     )
-    duplicate_store.delete_article(db, article_id)
+    duplicates.delete_article(db, article_id)
     for table in ("facts", "qa", "sections", "articles"):
         key = "id" if table == "articles" else "article_id"
         conn.execute(f"delete from [{table}] where [{key}] = ?", [article_id])
@@ -256,7 +256,7 @@ class ArticleRows:
     champion_weights: list[list[tuple[str, float]]]
     term_spans: list[bytes] = field(default_factory=list)  # per section, where its terms stand
     # duplicate detection's signatures of its sections and paragraphs (owners: section indexes)
-    signed: duplicate_store.SignedUnits | None = None
+    signed: duplicates.SignedUnits | None = None
 
 
 def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> ArticleRows:
@@ -304,7 +304,7 @@ def article_rows(analyzed: AnalyzedArticle, champion_weights: bool = True) -> Ar
         [champions.section_weights(h, b) for h, b, *_ in sections_fts] if champion_weights else []
     )
     spans = [idx.body.spans for idx in analyzed.sections]
-    signed = duplicate_store.sign_sections(
+    signed = duplicates.sign_sections(
         (i, section.text, fts[1], blob)
         for i, (section, fts, blob) in enumerate(zip(article.sections, sections_fts, spans)))
     return ArticleRows(article.id, article.path, row, sections, sections_fts, qa_rows, qa_fts, facts,
@@ -356,8 +356,8 @@ class Writer:
             [(i, blob) for i, blob in zip(ids, rows.term_spans) if blob],
         )
         if rows.signed is not None:
-            self.signed.update(duplicate_store.store_signatures(self.db, rows.article_id,
-                                                                rows.signed, list(ids)))
+            self.signed.update(duplicates.store_signatures(self.db, rows.article_id,
+                                                           rows.signed, list(ids)))
         if self.collector is not None:
             for section_id, weights in zip(ids, rows.champion_weights):
                 self.collector.add(section_id, weights)

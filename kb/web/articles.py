@@ -1,4 +1,5 @@
-"""The article, duplicates and boilerplate pages: what their templates show, read from the index.
+"""The article, duplicates and boilerplate pages: what their templates show, read from the index
+(the duplicate tables through kb/duplicates/report.py).
 
 Article text is Markdown written by editors; it is rendered with raw HTML switched off (an
 article holding ``<script>`` shows it as text) and unsafe link schemes refused by markdown-it.
@@ -18,8 +19,7 @@ import sqlite_utils
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ..duplicates import duplicate_sides, match_filters
-from ..duplicates import boilerplate_setting
+from ..duplicates import boilerplate_setting, groups_page, matches_by_section, pairs_page
 from ..model import RELATION_ORDER
 
 # Longer sides are compared on their first this many characters: the comparison is quadratic.
@@ -50,11 +50,7 @@ def article_page(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | 
     article["tags"] = _json_list(article.get("tags"))
     questions = {r["section_id"]: r for r in db.query(
         "select section_id, label, question from qa where article_id = ?", [article_id])}
-    shared = {r["section_id"]: r["n"] for r in db.query(
-        """select section_id, count(*) as n from (
-             select a_section_id as section_id from duplicates where a_article_id = :id
-             union all select b_section_id from duplicates where b_article_id = :id)
-           group by section_id""", {"id": article_id})}
+    shared = matches_by_section(conn, article_id)
     sections = []
     for s in db.query(
         """select id, position, level, heading, anchor, is_qa, markdown, boilerplate
@@ -83,38 +79,21 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
                     kind: str | None = None, page: int = 1) -> dict[str, Any]:
     """Duplicates (of one article, of one kind), a page at a time: pairs (a copy or a light
     rewrite, in two places), most similar first, each side's text marked where the two share it
-    and where they differ; and groups (a text in three places or more, boilerplate included).
-
-    Paged in SQL: a large index holds hundreds of thousands of matches (the boilerplate of
-    thousands of articles), far too many to read for one page."""
+    and where they differ; and groups (a text in three places or more, boilerplate included)."""
     title = None
     if article_id:
         found = conn.execute("select title from articles where id = ?", [article_id]).fetchone()
         title = found[0] if found else None
-    pair_where, group_where = match_filters(article_id, kind)
-    params: dict[str, Any] = {"article": article_id, "kind": kind,
-                              "limit": DUPLICATES_PAGE, "offset": (page - 1) * DUPLICATES_PAGE}
-    pairs_from = ("from duplicates d left join duplicate_clusters c on c.id = d.cluster_id "
-                  f"where {' and '.join(pair_where)}")
-    total = conn.execute(f"select count(*) {pairs_from}", params).fetchone()[0]
-    rows = conn.execute(
-        f"""select d.kind, d.similarity, d.containment, d.a_article_id, d.a_section_id,
-                   d.a_paragraph, d.b_article_id, d.b_section_id, d.b_paragraph
-            {pairs_from} order by d.similarity desc, d.containment desc, d.id
-            limit :limit offset :offset""", params).fetchall()
-    sides = duplicate_sides(conn, [(r[3], r[4], r[5]) for r in rows] + [(r[6], r[7], r[8]) for r in rows])
+    offset = (page - 1) * DUPLICATES_PAGE
+    total, pairs = pairs_page(conn, article_id=article_id, kind=kind, limit=DUPLICATES_PAGE,
+                              offset=offset)
     entries = []
-    for r in rows:
-        a, b = sides[(r[3], r[4], r[5])], sides[(r[6], r[7], r[8])]
-        a_html, b_html = side_by_side(a["text"], b["text"])
-        entries.append({"kind": r[0], "similarity": r[1], "containment": r[2], "a": a, "b": b,
-                        "a_html": a_html, "b_html": b_html})
-    groups_from = f"from duplicate_clusters c where {' and '.join(group_where)}"
-    group_total = conn.execute(f"select count(*) {groups_from}", params).fetchone()[0]
-    groups = _groups(conn, conn.execute(
-        f"""select c.id, c.kind, c.places, c.articles, c.similarity, c.sample {groups_from}
-            order by c.articles desc, c.places desc, c.id limit :limit offset :offset""",
-        params).fetchall())
+    for pair in pairs:
+        a_html, b_html = side_by_side(pair["a"]["text"], pair["b"]["text"])
+        entries.append({**pair, "a_html": a_html, "b_html": b_html})
+    group_total, groups = groups_page(conn, article_id=article_id, kind=kind,
+                                      limit=DUPLICATES_PAGE, offset=offset,
+                                      places_shown=PLACES_SHOWN)
     pages = max(1, -(-max(total, group_total) // DUPLICATES_PAGE))
     return {"entries": entries, "total": total, "groups": groups, "group_total": group_total,
             "page": page, "pages": pages, "article_id": article_id, "title": title, "kind": kind}
@@ -123,34 +102,12 @@ def duplicates_page(conn: sqlite3.Connection, *, article_id: str | None = None,
 def boilerplate_page(conn: sqlite3.Connection, page: int = 1) -> dict[str, Any]:
     """Blocks found in enough articles to be boilerplate (``min_articles``: the build's setting),
     those in most articles first, with their places."""
-    total = conn.execute(
-        "select count(*) from duplicate_clusters where kind = 'boilerplate'").fetchone()[0]
-    rows = conn.execute(
-        """select id, kind, places, articles, similarity, sample from duplicate_clusters
-           where kind = 'boilerplate' order by articles desc, places desc, id
-           limit ? offset ?""", [DUPLICATES_PAGE, (page - 1) * DUPLICATES_PAGE]).fetchall()
+    total, blocks = groups_page(conn, kind="boilerplate", limit=DUPLICATES_PAGE,
+                                offset=(page - 1) * DUPLICATES_PAGE, places_shown=PLACES_SHOWN)
     meta = dict(conn.execute("select key, value from kb_meta").fetchall())
-    return {"blocks": _groups(conn, rows), "total": total, "page": page,
+    return {"blocks": blocks, "total": total, "page": page,
             "pages": max(1, -(-total // DUPLICATES_PAGE)),
             "min_articles": boilerplate_setting(meta)}
-
-
-def _groups(conn: sqlite3.Connection, rows: list[tuple]) -> list[dict[str, Any]]:
-    """Clusters as the pages show them: their sample and their first places."""
-    if not rows:
-        return []
-    ids = [r[0] for r in rows]
-    places: dict[int, list[tuple]] = {i: [] for i in ids}
-    for cluster_id, article_id, section_id, paragraph in conn.execute(
-        f"""select cluster_id, article_id, section_id, paragraph from duplicate_places
-            where cluster_id in ({', '.join('?' * len(ids))})
-            order by cluster_id, article_id, section_id""", ids
-    ):
-        if len(places[cluster_id]) < PLACES_SHOWN:
-            places[cluster_id].append((article_id, section_id, paragraph))
-    sides = duplicate_sides(conn, [p for shown in places.values() for p in shown], texts=False)
-    return [{"id": r[0], "kind": r[1], "places": r[2], "articles": r[3], "similarity": r[4],
-             "sample": r[5], "shown": [sides[p] for p in places[r[0]]]} for r in rows]
 
 
 def side_by_side(a: str, b: str) -> tuple[Markup, Markup]:
