@@ -12,21 +12,18 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from .index import store
-from .analysis import get_analyzer
-from .index import build_index
-from .duplicates import check_draft, list_duplicates
-from .duplicates import BOILERPLATE_ARTICLES, units_of
+from .analysis import analysis_dict
+from .duplicates import BOILERPLATE_ARTICLES, check_file, list_duplicates
 from .errors import KbError
-from .export import ExportFilter, InvalidFilter, export_schema, parse_since, write_export
-from .files import write_output
-from .ingest import write_from_export
-from .ingest import import_file, write_imported
-from .articles import parse_article_file
-from .search import MAX_QUERY_CHARS
-from .search import search as run_search
+from .export import (
+    ExportFilter, InvalidFilter, export_schema, export_to_file, parse_since, write_export,
+)
 from .facts import find_facts
+from .index import build_index, index_stats, open_index
+from .ingest import import_file, write_from_export, write_imported
 from .model import RELATION_ORDER, RELATION_WORDS
+from .search import HTML_MARKER, MAX_QUERY_CHARS
+from .search import search as run_search
 from .terminal import json_text, visible
 
 
@@ -54,15 +51,16 @@ def echo(text: str = "", *, bold: bool = False, nl: bool = True, err: bool = Fal
 
 
 @contextmanager
-def kb_errors() -> Iterator[None]:
+def kb_errors(status: int = 1) -> Iterator[None]:
     """Turn kb's own exceptions, and an index SQLite cannot read, into a clean error message
-    and a non-zero exit."""
+    and the exit status ``status``."""
     try:
         yield
-    except KbError as e:
-        raise click.ClickException(str(e)) from e
-    except sqlite3.DatabaseError as e:
-        raise click.ClickException(damaged_index(e)) from e
+    except (KbError, sqlite3.DatabaseError) as e:
+        message = damaged_index(e) if isinstance(e, sqlite3.DatabaseError) else str(e)
+        failure = click.ClickException(message)
+        failure.exit_code = status
+        raise failure from e
 
 
 def damaged_index(error: sqlite3.DatabaseError) -> str:
@@ -186,16 +184,12 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
            as_json: bool) -> None:
     """Search the knowledge base; QUERY is plain text in Japanese or English."""
     terminal_marker = ("\x1b[1;33m", "\x1b[0m") if sys.stdout.isatty() else ("[", "]")
-    with kb_errors():
-        db = store.open_db(db_path)
-        try:
-            result = run_search(
-                db, query, limit=limit, offset=offset, lang=lang, site=site,
-                article_id=article_id, category=category, kind=kind,
-                marker=("<mark>", "</mark>") if as_json else terminal_marker,
-            )
-        finally:
-            db.close()
+    with kb_errors(), open_index(db_path) as db:
+        result = run_search(
+            db, query, limit=limit, offset=offset, lang=lang, site=site,
+            article_id=article_id, category=category, kind=kind,
+            marker=HTML_MARKER if as_json else terminal_marker,
+        )
     if as_json:
         echo_json(result.to_dict())
         return
@@ -231,12 +225,8 @@ def facts(symptom: str | None, db_path: str, relation: str | None, article_id: s
     Causes, self-care, departments and warning signs, each with the article, section and
     sentence it comes from.
     """
-    with kb_errors():
-        db = store.open_db(db_path)
-        try:
-            rows = find_facts(db, symptom, relation=relation, article_id=article_id, lang=lang)
-        finally:
-            db.close()
+    with kb_errors(), open_index(db_path) as db:
+        rows = find_facts(db, symptom, relation=relation, article_id=article_id, lang=lang)
     if as_json:
         echo_json([r.to_dict() for r in rows])
         return
@@ -270,12 +260,8 @@ def duplicates(db_path: str, min_similarity: float, article_id: str | None, kind
     Exact copies, near copies (light rewrites) and boilerplate (a block found in 3 or more
     articles, listed once with all its places), most similar first.
     """
-    with kb_errors():
-        db = store.open_db(db_path)
-        try:
-            rows = list_duplicates(db, min_similarity=min_similarity, article_id=article_id, kind=kind)
-        finally:
-            db.close()
+    with kb_errors(), open_index(db_path) as db:
+        rows = list_duplicates(db, min_similarity=min_similarity, article_id=article_id, kind=kind)
     if as_json:
         echo_json(rows)
         return
@@ -306,17 +292,8 @@ def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
     with status 1 when anything is at or above the threshold (for an editor's CI), 2 when the
     draft or the index cannot be read.
     """
-    try:
-        article = parse_article_file(Path(draft), Path(draft).parent)
-        db = store.open_db(db_path)
-        try:
-            found = check_draft(db, units_of(article), threshold)
-        finally:
-            db.close()
-    except (KbError, sqlite3.DatabaseError) as e:  # 2: 1 means "repeats something" to CI
-        message = damaged_index(e) if isinstance(e, sqlite3.DatabaseError) else str(e)
-        echo(f"Error: {message}", err=True)
-        sys.exit(2)
+    with kb_errors(status=2):  # 2: 1 means "repeats something" to CI
+        found = check_file(draft, db_path, threshold)
     if as_json:
         echo_json(found)
     elif not found:
@@ -339,12 +316,8 @@ def check(draft: str, db_path: str, threshold: float, as_json: bool) -> None:
 @json_option
 def stats(db_path: str, as_json: bool) -> None:
     """Counts of articles, sections and Q&A pairs per language and site."""
-    with kb_errors():
-        db = store.open_db(db_path)
-        try:
-            data = store.stats(db)
-        finally:
-            db.close()
+    with kb_errors(), open_index(db_path) as db:
+        data = index_stats(db)
     if as_json:
         echo_json(data)
         return
@@ -361,19 +334,15 @@ def stats(db_path: str, as_json: bool) -> None:
 @json_option
 def analyze(text: str, as_json: bool) -> None:
     """Show how a text is analyzed: tokens, index terms, other forms and readings."""
-    tokens = get_analyzer().tokens(text)
-    rows = [
-        {"surface": t.surface, "start": t.start, "end": t.end, "term": t.term,
-         "alts": list(t.alts), "reading": t.reading}
-        for t in tokens
-    ]
+    analysis = analysis_dict(text)
     if as_json:
-        echo_json({"text": text, "tokens": rows})
+        echo_json(analysis)
         return
-    for r in rows:
-        alts = f"  also: {' '.join(r['alts'])}" if r["alts"] else ""
-        reading = f"  [{r['reading']}]" if r["reading"] else ""
-        echo(f"{r['surface']}\t→ {r['term']}{reading}{alts}")
+    for token in analysis["tokens"]:
+        other = token["alts"] + token["parts"]
+        also = f"  also: {' '.join(other)}" if other else ""
+        reading = f"  [{token['reading']}]" if token["reading"] else ""
+        echo(f"{token['surface']}\t→ {token['term']}{reading}{also}")
 
 
 def _since_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -416,16 +385,11 @@ def export(db_path: str, fmt: str, output: str, lang: str | None, site: str | No
         raise click.UsageError("--json is one JSON document: it does not go with --format jsonl")
     fmt = fmt or "json"
     filters = ExportFilter(lang=lang, site=site, since=since, article_ids=list(article_ids))
-    with kb_errors():
-        db = store.open_db(db_path)
-        try:
-            if output == "-":
-                count = _export_to_stdout(db, fmt, filters)
-            else:  # a regular file is replaced whole; a FIFO or device is written through
-                count = write_output(Path(output),
-                                     lambda out: write_export(db, out, fmt, filters))
-        finally:
-            db.close()
+    with kb_errors(), open_index(db_path) as db:
+        if output == "-":
+            count = _export_to_stdout(db, fmt, filters)
+        else:  # a regular file is replaced whole; a FIFO or device is written through
+            count = export_to_file(db, output, fmt, filters)
     if output != "-":
         echo(f"{output}: {count} articles", err=True)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 import sqlite_utils
 
 from .duplicates import article_duplicates
 from .errors import KbError
+from .files import write_output
 from .rules import data_file
 from .terminal import json_text
 
@@ -89,6 +91,16 @@ def write_export(db: sqlite_utils.Database, out: TextIO, fmt: str = "jsonl",
     if fmt == "json":
         out.write("\n]}\n")
     return count
+
+
+def export_to_file(db: sqlite_utils.Database, path: str | Path, fmt: str = "jsonl",
+                   filters: ExportFilter | None = None) -> int:
+    """Write the export to the file at ``path`` as ``kb export -o`` does; returns the count.
+
+    A regular file (or a new one) is replaced whole once the export is written, so a failed
+    export leaves the old file as it was; a FIFO or a device is written through, never replaced
+    (:func:`kb.files.write_output`, which raises :class:`kb.files.UnwritableFile`)."""
+    return write_output(Path(path), lambda out: write_export(db, out, fmt, filters))
 
 
 def _dumps(data: Any) -> str:

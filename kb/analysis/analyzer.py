@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 from ..rules import ANALYZER_RULES, fingerprint
 from .english import EnglishAnalyzer
@@ -71,6 +71,14 @@ def analyzer_fingerprint() -> str:
     except Exception:  # pragma: no cover - the dictionary is a declared dependency
         dictionary = "unknown"
     return f"{ANALYZER_VERSION}-{rules}-{dictionary}"
+
+
+def analysis_dict(text: str) -> dict[str, Any]:
+    """How kb analyzes ``text``, as ``kb analyze --json`` and ``/-/analyze.json`` show it: the
+    text, each token (:meth:`Token.to_dict`) and the index terms in order."""
+    tokens = get_analyzer().tokens(text)
+    return {"text": text, "tokens": [t.to_dict() for t in tokens],
+            "terms": [t.term for t in tokens]}
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ import re
 import sys
 from array import array
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -58,6 +58,13 @@ class Token:
     def readings(self) -> tuple[str, ...]:
         """What the index stores as its readings (see :func:`index_readings`)."""
         return index_readings(self.surface, self.term, self.reading, self.base_reading)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The token as ``kb analyze --json`` and ``/-/analyze.json`` show it: surface, index
+        term, other forms, the parts of a compound, reading, and where it stands."""
+        return {"surface": self.surface, "term": self.term, "alts": list(self.alts),
+                "parts": list(self.parts), "reading": self.reading,
+                "start": self.start, "end": self.end}
 
 
 @dataclass(slots=True)

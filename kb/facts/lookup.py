@@ -148,7 +148,13 @@ class SymptomSummary:
     by_relation: dict[str, list[dict[str, Any]]]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The summary as the search page's JSON shows it: its fields, and ``relations``, those
+        with facts in listing order. The lists are the summary's own, not copies (a panel is
+        kept for every request until the index changes, and a common symptom's is large):
+        read them, do not change them."""
+        return {"symptom": self.symptom, "key": self.key, "articles": self.articles,
+                "by_relation": self.by_relation,
+                "relations": [r for r in RELATION_ORDER if self.by_relation.get(r)]}
 
 
 def summarize(db: sqlite_utils.Database, text: str, *,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
@@ -64,6 +65,17 @@ def open_db(path: str | Path, *, must_exist: bool = True) -> sqlite_utils.Databa
             )
         return db
     return sqlite_utils.Database(path)
+
+
+@contextmanager
+def open_index(path: str | Path) -> Iterator[sqlite_utils.Database]:
+    """An existing kb index, read-only, for a ``with`` block, closed at its end: what every
+    ``kb`` command that reads an index opens it with (see :func:`open_db` for the errors)."""
+    db = open_db(path)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 # What every kb index has held since its first version; another program's database may have a
@@ -447,7 +459,7 @@ def optimize(db: sqlite_utils.Database) -> None:
         db.execute(f"insert into [{table}]([{table}]) values('optimize')")
 
 
-def stats(db: sqlite_utils.Database) -> dict[str, Any]:
+def index_stats(db: sqlite_utils.Database) -> dict[str, Any]:
     """Counts of articles, sections and Q&A pairs, in all and per language and site."""
 
     def grouped(column: str) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ and :func:`make_snippet`.
 from __future__ import annotations
 
 from .query import MAX_QUERY_CHARS, Query, parse_query
-from .rank import Hit, SearchResult, search
+from .rank import search
+from .results import Hit, SearchResult
 from .snippets import HTML_MARKER, make_snippet
 
 __all__ = [

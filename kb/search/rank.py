@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
@@ -22,6 +21,7 @@ from ..model import RELATION_WORDS
 from ..analysis import decode_spans
 from ..analysis import canonical_form
 from .query import Alternative, Group, Query, parse_query
+from .results import Hit, SearchResult
 from ..analysis import TOKEN_PREFIX as ROLE_TOKEN_PREFIX
 from ..analysis import role_token
 from .snippets import HTML_MARKER, escape, make_snippet
@@ -58,47 +58,6 @@ FACT_SHARE = 0.9
 # How much more the first section of an article counts than its last: articles answer their
 # title's question first and go into detail (or repeat themselves) further down.
 POSITION_PRIOR = 0.3
-
-
-@dataclass
-class Hit:
-    """One search result, in the shape of the DESIGN contract (plus a few helpful extras)."""
-
-    kind: str
-    article_id: str
-    article_title: str
-    heading: str
-    text: str
-    snippet: str
-    score: float
-    url: str | None
-    section_id: int | None = None
-    anchor: str | None = None
-    lang: str | None = None
-    site: str | None = None
-    fact: dict[str, Any] | None = None  # for kind "fact": symptom, cause, relation…
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if data["fact"] is None:
-            del data["fact"]
-        return data
-
-
-@dataclass
-class SearchResult:
-    """A query and its hits, best first."""
-
-    query: str
-    hits: list[Hit] = field(default_factory=list)
-    truncated: bool = False
-    total: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"query": self.query, "hits": [h.to_dict() for h in self.hits]}
-        if self.truncated:
-            data["truncated"] = True
-        return data
 
 
 @dataclass

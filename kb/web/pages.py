@@ -1,5 +1,9 @@
 """The search and analyze pages: request arguments in, the data their templates and JSON show out.
 
+Results are serialized by their own types, as the CLI's ``--json`` prints them: a hit by
+:meth:`kb.search.Hit.to_dict`, a symptom panel by :meth:`kb.facts.SymptomSummary.to_dict`, an
+analysis by :func:`kb.analysis.analysis_dict`; the pages only add their paging and markup.
+
 Nothing here knows Datasette: the hooks in kb/web/__init__.py read the request, call these
 functions on a database connection and render the result. Every value taken from a request is
 cleaned here (cut, parsed, limited to known values), and goes to SQL only as a parameter.
@@ -10,20 +14,17 @@ from __future__ import annotations
 import html
 import math
 import sqlite3
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import sqlite_utils
 from markupsafe import Markup
 
-from ..analysis import get_analyzer
-from ..search import MAX_QUERY_CHARS
-from ..search import Hit, search
 from ..analysis import phrase_key
 from ..facts import SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key
 from ..index.cache import IndexCache
-from ..model import RELATION_ORDER
+from ..search import MAX_QUERY_CHARS, Hit, search
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
@@ -100,13 +101,9 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
                    marker=MARKER)
     result.total = found.total
     result.pages = min(MAX_PAGE, math.ceil(found.total / limit))
-    result.hits = [_hit_dict(_shallow(hit)) for hit in found.hits]
+    result.hits = [page_hit(hit) for hit in found.hits]
     summary = symptom_summary(db, query)
-    if summary is not None:
-        # the summary's lists are built for this request: no need for asdict's deep copy
-        result.summary = {"symptom": summary.symptom, "key": summary.key,
-                          "articles": summary.articles, "by_relation": summary.by_relation,
-                          "relations": [r for r in RELATION_ORDER if summary.by_relation.get(r)]}
+    result.summary = summary.to_dict() if summary is not None else None
     return result
 
 
@@ -150,21 +147,16 @@ def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | N
     return None
 
 
-def _shallow(hit: Hit) -> dict[str, Any]:
-    """``Hit.to_dict()``'s shape without dataclasses.asdict's deep copy (a tenth of a request)."""
-    data = {f.name: getattr(hit, f.name) for f in fields(hit)}
-    if data["fact"] is None:
-        del data["fact"]
+def page_hit(hit: Hit) -> dict[str, Any]:
+    """A hit searched with this module's marks (:data:`MARKER`) as the pages show it:
+    :meth:`Hit.to_dict` (what ``kb search --json`` prints), its snippet as escaped HTML with
+    <mark> (as the CLI's), and ``snippet_html``, the same as markup the template does not escape
+    again (JSON leaves it out)."""
+    data = hit.to_dict()
+    snippet = marked_html(hit.snippet)
+    data["snippet"] = str(snippet)
+    data["snippet_html"] = snippet
     return data
-
-
-def _hit_dict(hit: dict[str, Any]) -> dict[str, Any]:
-    """A hit as JSON shows it (snippet as escaped HTML with <mark>, as the CLI's) and as the page
-    shows it (the same, as markup the template does not escape again)."""
-    snippet = marked_html(hit["snippet"])
-    hit["snippet"] = str(snippet)
-    hit["snippet_html"] = snippet
-    return hit
 
 
 def marked_html(text: str) -> Markup:
@@ -177,16 +169,3 @@ def page_url(path: str, args: dict[str, Any], **changes: Any) -> str:
     """``path`` with the request's known arguments, some changed (None drops one)."""
     merged = {k: v for k, v in {**args, **changes}.items() if v not in (None, "")}
     return path + ("?" + urlencode(merged) if merged else "")
-
-
-def analyze(text: str) -> dict[str, Any]:
-    """How a text is analyzed: each token's surface, index term, other forms, parts and reading,
-    and the index terms in order (what ``kb analyze --json`` shows)."""
-    tokens = get_analyzer().tokens(text)
-    return {
-        "text": text,
-        "tokens": [{"surface": t.surface, "term": t.term, "alts": list(t.alts),
-                    "parts": list(t.parts), "reading": t.reading, "start": t.start, "end": t.end}
-                   for t in tokens],
-        "terms": [t.term for t in tokens],
-    }

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
+from ..analysis import analysis_dict
 from . import pages as web, articles as web_articles
 from .i18n import choose_language, strings
 
@@ -148,8 +149,8 @@ async def analyze(datasette, request) -> Response:
     as_json = bool(request.url_vars.get("format"))
     context = _page_context(datasette, request, "/-/analyze", ("text",))
     text, truncated = web.clean_text(request.args.get("text"), web.MAX_ANALYZE_CHARS)
-    analysis = (await asyncio.to_thread(web.analyze, text) if text
-                else {"text": "", "tokens": [], "terms": []})
+    # analysis takes a while for a long text: in a thread, not in Datasette's event loop
+    analysis = await asyncio.to_thread(analysis_dict, text)
     if truncated:
         analysis["truncated"] = True
     if as_json:

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from ..search import MAX_QUERY_CHARS, parse_query
 from ..search import search
-from .pages import MARKER, marked_html
+from .pages import MARKER, page_hit
 
 # table -> (its FTS5 table, the kind of search hit it holds)
 SEARCHABLE = {"sections": ("sections_fts", "section"), "qa": ("qa_fts", "qa")}
@@ -75,7 +75,7 @@ def ranked_matches(conn: sqlite3.Connection, table: str, text: str) -> list[dict
     kind = SEARCHABLE[table][1]
     db = sqlite_utils.Database(conn)
     found = search(db, text[:MAX_QUERY_CHARS], limit=RANKED_COUNT, kind=kind, marker=MARKER)
-    hits = [{**h.to_dict(), "snippet_html": marked_html(h.snippet)} for h in found.hits]
+    hits = [page_hit(h) for h in found.hits]
     if table == "qa" and hits:
         ids = [h["section_id"] for h in hits]
         rows = dict(conn.execute(
