@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from kb.duplicates import check_file
 from kb.index import build_index
 from kb.cli import cli
 from kb.search import search
@@ -111,6 +112,8 @@ def test_kb_check_exit_status(runner, corpus, tmp_path):
     assert found[0]["published"]["article_id"] == "a" and found[0]["similarity"] >= 0.5
     clean = runner.invoke(cli, ["check", str(fresh), "--db", str(db_path)])
     assert clean.exit_code == 0 and "repeats nothing" in clean.output
+    # a Python caller gets what the command prints
+    assert check_file(copied, db_path, 0.5) == found and check_file(fresh, db_path) == []
 
 
 def test_a_changed_article_is_signed_again_and_the_rest_are_kept(corpus, tmp_path):

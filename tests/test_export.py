@@ -13,7 +13,9 @@ import jsonschema
 import pytest
 
 from kb.cli import cli
-from kb.export import ExportFilter, InvalidFilter, export_schema, iter_articles, write_export
+from kb.export import (
+    ExportFilter, InvalidFilter, export_schema, export_to_file, iter_articles, write_export,
+)
 from kb.articles import parse_article_file
 from kb.index import open_db
 
@@ -238,6 +240,21 @@ def test_an_output_file_that_cannot_be_written_is_named(runner, built_db, tmp_pa
     result = runner.invoke(cli, ["export", "--db", str(built_db), "--output", str(out)])
     assert result.exit_code == 1 and f"{out}: cannot be written" in result.output
     assert not out.parent.exists()
+
+
+def test_export_to_file_writes_what_kb_export_o_writes(runner, built_db, tmp_path):
+    by_command, by_call = tmp_path / "command.jsonl", tmp_path / "call.jsonl"
+    by_call.write_text("an older export\n", "utf-8")  # replaced whole, as -o replaces it
+    result = runner.invoke(cli, ["export", "--db", str(built_db), "--format", "jsonl",
+                                 "--lang", "ja", "-o", str(by_command)])
+    assert result.exit_code == 0, result.output
+    db = open_db(built_db)
+    try:
+        count = export_to_file(db, by_call, "jsonl", ExportFilter(lang="ja"))
+    finally:
+        db.close()
+    assert f"{count} articles" in result.output
+    assert by_call.read_bytes() == by_command.read_bytes()
 
 
 def test_json_flag_is_one_document_and_does_not_go_with_jsonl(runner, built_db):
