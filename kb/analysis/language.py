@@ -8,9 +8,6 @@ _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
 
-SUPPORTED = ("ja", "en")
-
-
 def detect_language(text: str) -> str:
     """'ja' or 'en' for a text (an article or a query); kana decide, kanji alone count as Japanese."""
     sample = text[:20000]

@@ -23,10 +23,6 @@ from .front_matter import load_front_matter
 from ..analysis import detect_language
 from ..model import QA, RELATIONS, Article, Fact, Section
 
-KNOWN_FIELDS = {
-    "id", "title", "lang", "site", "url", "author", "published", "updated", "category", "tags",
-    "translation_of", "facts", "exclude",
-}
 _ID_RE = re.compile(r"^[^\s/\\?#%]+$")
 # A question label at the start of a heading: Q1. / Q: / Q1 / 質問1: / 問1.
 # A label counts only when a number or a separator follows (Quick..., 問診 are no labels).

@@ -38,13 +38,6 @@ class InvalidExport(KbError):
     file and the line or article number, and the field)."""
 
 
-def read_export(path: Path) -> Iterator[dict[str, Any]]:
-    """The articles of an export file, JSON Lines (read line by line) or one JSON document,
-    each checked (:func:`checked_record`)."""
-    for _, record in export_records(path):
-        yield record
-
-
 def export_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each checked article of an export file with where it is: ``file:line`` (JSON Lines) or
     ``file (article n)`` (a JSON document)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 # 2025年4月16日, 2025/04/16, 2025.04.16, 2025-04-16
 DATE = re.compile(r"(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?")
@@ -39,14 +38,6 @@ _SITE_WORD = re.compile(rf"(?:^|(?<=[\s|｜:：】©、。,「」()（）]))([^\
 _SITE_LABEL = re.compile(r"^(?:店舗名|院名|医院名|クリニック名|施設名|会社名|サイト名|運営(?:者|会社)?|屋号)\s*[:：]?\s*(.*)$")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(.+?)(?:\.?\s*all rights reserved.*)?$", re.I)
 TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—]\s+|[|｜]")
-
-
-@dataclass
-class PageMeta:
-    """What was found, and the page lines it came from (left out of the body)."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    used_lines: set[int] = field(default_factory=set)
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
