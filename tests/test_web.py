@@ -458,3 +458,21 @@ async def test_another_databases_tables_of_the_same_names_are_left_alone(site, t
     assert "/-/articles/" not in (await ds.client.get("/other/articles/a")).text
     data = (await ds.client.get("/-/search.json?q=" + q("背中が熱い"))).json()
     assert data["hits"]
+
+
+async def test_kbs_templates_come_between_a_template_dir_and_datasettes_own(site, tmp_path):
+    # Datasette finds the plugin package's templates/ itself: a --template-dir page comes first,
+    # kb's pages next, and kb's table.html still extends Datasette's own
+    from datasette.app import Datasette
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "kb_analyze.html").write_text("<p>the operator's own analyze page</p>", "utf-8")
+    ds = Datasette(immutables=[str(site)], template_dir=str(templates))
+    await ds.invoke_startup()
+    assert "the operator's own analyze page" in (await get(ds, "/-/analyze")).text
+    assert "kb-search" in (await get(ds, "/-/search?q=" + q("めまい"))).text
+    table = (await get(ds, "/kb/sections?_search=" + q("背中が熱い"))).text
+    assert "kb-ranked" in table and "app.css" in table
+    plugins = (await get(ds, "/-/plugins.json")).json()
+    assert any(p["templates"] for p in plugins if p["name"] == "kb")

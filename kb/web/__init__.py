@@ -2,7 +2,11 @@
 in the package's plain modules: the pages' routes (routes), the search and analyze pages' data
 (pages), the article, duplicates and boilerplate pages (articles), analyzed table search
 (tables), the site's words in two languages (i18n), SQL functions (sql_functions) and the answers
-to hostile requests (guard). The page templates are in ``templates/``.
+to hostile requests (guard).
+
+The page templates are in ``templates/``, where Datasette looks for a plugin package's own: after
+a ``--template-dir`` (which may override kb's pages), before Datasette's templates (which kb's
+table.html and row.html extend).
 
 The rest of kb uses nothing from here: Datasette loads it through the ``datasette`` entry point.
 """
@@ -42,12 +46,6 @@ def handle_exception(datasette, request, exception):
         return None
     status, message = fault
     return guard.error_response(datasette, request, status, message)
-
-
-@hookimpl
-def prepare_jinja2_environment(env):
-    """kb's page templates (kb/web/templates/) on Datasette's template path."""
-    routes.add_templates(env)
 
 
 @hookimpl

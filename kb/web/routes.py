@@ -1,5 +1,6 @@
-"""The kb pages of the Datasette site: each reads its request, calls kb/web*.py on the kb
-database's connection (in Datasette's SQL threads) and renders a template or JSON.
+"""The kb pages of the Datasette site: each reads its request, calls the package's page modules
+(pages, articles) on the kb database's connection (in Datasette's SQL threads) and renders a
+template or JSON.
 
 Pages: ``/-/search`` (and ``.json``), ``/-/analyze`` (and ``.json``), ``/-/articles/<id>``,
 ``/-/duplicates`` and ``/-/boilerplate``. Registered by kb/web/__init__.py.
@@ -11,7 +12,6 @@ import asyncio
 import json
 import sqlite3
 import weakref
-from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, unquote
 
@@ -22,8 +22,6 @@ from ..analysis import analysis_dict
 from . import pages as web, articles as web_articles
 from .i18n import choose_language, strings
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-
 ROUTES = [
     (r"^/-/search(?P<format>\.json)?$", "search"),
     (r"^/-/analyze(?P<format>\.json)?$", "analyze"),
@@ -31,22 +29,6 @@ ROUTES = [
     (r"^/-/duplicates$", "duplicates"),
     (r"^/-/boilerplate$", "boilerplate"),
 ]
-
-
-def add_templates(env) -> None:
-    """Put kb/web/templates/ on Datasette's template path, after a --template-dir (which may
-    override kb's pages) and before Datasette's own templates (which kb's table.html extends).
-
-    Datasette finds a plugin's templates only next to a plugin package; kb's hooks are a module."""
-    from jinja2 import ChoiceLoader, FileSystemLoader
-
-    loader = env.loader
-    first = loader.loaders[0] if isinstance(loader, ChoiceLoader) and loader.loaders else None
-    if isinstance(first, FileSystemLoader):
-        if str(TEMPLATES) not in first.searchpath:
-            first.searchpath.insert(max(0, len(first.searchpath) - 1), str(TEMPLATES))
-    else:
-        env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), loader])
 
 
 # datasette instance -> the name of its kb database (looked up once: the files never change)
