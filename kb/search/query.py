@@ -62,8 +62,13 @@ class Group:
         return "(" + " OR ".join(a.fts() for a in self.alternatives) + ")"
 
     def forms(self) -> set[str]:
-        """Every single term of the group (for marking snippets)."""
-        return {t for a in self.alternatives if not a.reading for t in a.terms}
+        """The group's one-word alternatives (for marking snippets; a phrase is marked as a unit,
+        :meth:`phrases`)."""
+        return {a.terms[0] for a in self.alternatives if not a.reading and len(a.terms) == 1}
+
+    def phrases(self) -> set[tuple[str, ...]]:
+        """The group's alternatives of several words, marked only where all of them stand."""
+        return {a.terms for a in self.alternatives if not a.reading and len(a.terms) > 1}
 
     def readings(self) -> set[str]:
         return {a.terms[0] for a in self.alternatives if a.reading}
@@ -94,6 +99,9 @@ class Query:
 
     def forms(self) -> set[str]:
         return {f for g in self.groups for f in g.forms()}
+
+    def phrases(self) -> set[tuple[str, ...]]:
+        return {p for g in self.groups for p in g.phrases()}
 
     def readings(self) -> set[str]:
         return {r for g in self.groups for r in g.readings()}

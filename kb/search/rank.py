@@ -554,10 +554,11 @@ def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str
     # where the text's terms stand was kept at build time: no need to analyze it again
     spans = decode_spans(row[12]) if text == row[3] else None
     snippet = make_snippet(text, forms, readings, marker=marker, terms=candidate.columns[1],
-                           spans=spans)
+                           spans=spans, phrases=query.phrases())
     if not snippet:
         # The words matched in the heading (or question) only: show it marked, then the text.
-        marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading))
+        marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading),
+                                      phrases=query.phrases())
         start = escape(text[:100], marker) + ("…" if len(text) > 100 else "")
         snippet = f"{marked_heading} — {start}" if marked_heading else start
     return Hit(
