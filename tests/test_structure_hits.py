@@ -48,3 +48,79 @@ def test_a_search_hit_marks_no_lone_word_of_a_synonym_phrase(tmp_path):
     assert hits
     snippet = hits[0].snippet
     assert "[目が回る]" in snippet and "[目]を" not in snippet
+
+
+# --- boilerplate is site chrome, not shared content -------------------------------------------
+
+SISTERS = Path(__file__).resolve().parent.parent / "bench" / "data" / "devset" / "sisters"
+
+
+def _section(markdown: str, heading: str) -> str:
+    """The text under ``## heading`` in a Markdown file, up to the next ``## ``."""
+    start = markdown.index(f"## {heading}\n") + len(heading) + 4
+    end = markdown.find("\n## ", start)
+    return markdown[start:] if end < 0 else markdown[start:end]
+
+
+@pytest.fixture(scope="module")
+def sister_sites(tmp_path_factory) -> tuple[Path, Path]:
+    """The dev set's syndicated section (an exact copy between sister clinics) in three
+    articles on ぎっくり腰, and the clinic's booking block in three articles on different
+    subjects: built in full, and one article at a time (incrementally)."""
+    sister = (SISTERS / "a-sister-gikkurigoshi.md").read_text("utf-8")
+    copied = _section(sister, "ぎっくり腰になった直後の対処法").strip()
+    booking = _section(sister, "ご予約・お問い合わせ").strip()
+    own = {
+        "one.md": ("ぎっくり腰の応急処置", "急に腰が痛くなったときの話です。"),
+        "two.md": ("ぎっくり腰になったら", "重い物を持ち上げた瞬間に起こります。"),
+        "three.md": ("ぎっくり腰の対処と予防", "再発を防ぐ体操を紹介します。"),
+        "swelling.md": ("足のむくみの原因", "立ち仕事で夕方に足がむくむのは、ふくらはぎのポンプが働かないためです。"),
+        "headache.md": ("頭痛の種類と治し方", "緊張型頭痛は肩や首のこりから起こります。"),
+    }
+    articles = {}
+    for name, (title, intro) in own.items():
+        middle = (f"## ぎっくり腰になった直後の対処法\n\n{copied}\n\n"
+                  if "ぎっくり腰" in title else "")
+        articles[name] = (title, f"{intro}\n\n{middle}## ご予約・お問い合わせ\n\n{booking}\n")
+    root = tmp_path_factory.mktemp("sisters")
+    full = _build(root / "full", articles)
+    step = root / "step"
+    names = list(articles)
+    for n in range(2, len(names) + 1):  # two, then one more article each build
+        _build(step, {name: articles[name] for name in names[:n]})
+    return full, step / "kb.db"
+
+
+def _marks(path: Path) -> set[tuple[str, str]]:
+    db = open_db(path)
+    try:
+        return {(a, h) for a, h in db.execute(
+            "select article_id, heading from sections where boilerplate").fetchall()}
+    finally:
+        db.close()
+
+
+def test_a_section_sister_sites_copy_on_one_topic_is_a_duplicate_not_boilerplate(sister_sites):
+    full, _ = sister_sites
+    marked = _marks(full)
+    assert not any(h == "ぎっくり腰になった直後の対処法" for _, h in marked)
+    db = open_db(full)
+    try:
+        kinds = {k for (k,) in db.execute("select kind from duplicate_clusters where articles >= 3")}
+        assert kinds >= {"boilerplate"} and kinds & {"exact", "near"}  # still a duplicate
+        hits = search(db, "ぎっくり腰 対処法", kind="section").hits
+    finally:
+        db.close()
+    assert hits[0].heading == "ぎっくり腰になった直後の対処法"
+
+
+def test_a_booking_block_on_articles_about_different_subjects_is_boilerplate(sister_sites):
+    full, _ = sister_sites
+    marked = _marks(full)
+    assert {a for a, h in marked if h == "ご予約・お問い合わせ"} == {
+        "one", "two", "three", "swelling", "headache"}
+
+
+def test_telling_chrome_from_content_gives_the_same_index_built_in_steps(sister_sites):
+    full, step = sister_sites
+    assert _marks(step) == _marks(full)
