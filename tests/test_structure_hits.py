@@ -124,3 +124,33 @@ def test_a_booking_block_on_articles_about_different_subjects_is_boilerplate(sis
 def test_telling_chrome_from_content_gives_the_same_index_built_in_steps(sister_sites):
     full, step = sister_sites
     assert _marks(step) == _marks(full)
+
+
+# --- facts grouped under their section --------------------------------------------------------
+
+def test_facts_of_one_section_make_one_hit(db):
+    hits = search(db, "手足のしびれ", kind="fact", limit=50).hits
+    sections = [h.section_id for h in hits]
+    assert hits and len(sections) == len(set(sections))
+    grouped = [h for h in hits if len(h.facts) > 1]
+    assert grouped, "a section with several causes gives one hit with all of them"
+    for hit in grouped:
+        first = {k: v for k, v in hit.facts[0].items() if k != "evidence"}
+        assert hit.fact == first
+        assert all(f["cause"] in hit.snippet for f in hit.facts)
+        assert all(f["evidence"] in hit.text for f in hit.facts)
+
+
+def test_the_count_is_of_sections_and_qa_not_facts(db):
+    result = search(db, "手足のしびれ", limit=1000)
+    units = [h for h in result.hits if h.kind != "fact"]
+    assert any(h.kind == "fact" for h in result.hits)
+    assert result.total == len(units)
+
+
+def test_a_grouped_fact_hit_keeps_the_json_contract(db):
+    for hit in search(db, "手足のしびれ", limit=30).hits:
+        data = hit.to_dict()
+        assert {"kind", "article_id", "article_title", "heading", "text", "snippet", "score",
+                "url"} <= set(data)
+        assert ("facts" in data and "fact" in data) == (hit.kind == "fact")

@@ -8,10 +8,10 @@ and :func:`make_snippet`.
 from __future__ import annotations
 
 from .query import MAX_QUERY_CHARS, Query, parse_query
-from .rank import Hit, SearchResult, search
+from .rank import OPTIONAL_HIT_FIELDS, Hit, SearchResult, search
 from .snippets import HTML_MARKER, make_snippet
 
 __all__ = [
-    "HTML_MARKER", "Hit", "MAX_QUERY_CHARS", "Query", "SearchResult", "make_snippet",
-    "parse_query", "search",
+    "HTML_MARKER", "Hit", "MAX_QUERY_CHARS", "OPTIONAL_HIT_FIELDS", "Query", "SearchResult",
+    "make_snippet", "parse_query", "search",
 ]

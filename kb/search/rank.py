@@ -77,12 +77,21 @@ class Hit:
     lang: str | None = None
     site: str | None = None
     fact: dict[str, Any] | None = None  # for kind "fact": symptom, cause, relation…
+    # for kind "fact": every fact the query found in the section, best first (``fact`` is the
+    # first), so one section's causes make one hit, not one card each
+    facts: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["fact"] is None:
-            del data["fact"]
+        for optional in OPTIONAL_HIT_FIELDS:
+            if data[optional] is None:
+                del data[optional]
         return data
+
+
+# Hit fields the JSON leaves out when they have no value (the DESIGN contract's fields are
+# always there).
+OPTIONAL_HIT_FIELDS = ("fact", "facts")
 
 
 @dataclass
@@ -143,18 +152,26 @@ def search(
     head = max(offset + limit, PROXIMITY_POOL)
     ranked[:head] = sorted((_with_proximity(c, parsed) for c in ranked[:head]),
                            key=lambda c: -c.score)
+    units = len(ranked)  # the count says how many sections and Q&A match, not facts
     if kind in (None, "fact"):
         facts = _fact_candidates(db, parsed, ranked[:FACT_POOL])
         ranked = facts if kind == "fact" else sorted(ranked + facts, key=lambda c: -c.score)
-    result.total = len(ranked)
+        units = len(facts) if kind == "fact" else units
+    result.total = units
     result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
 
 
 @dataclass
 class _FactCandidate:
-    row: tuple  # a row of the query in _fact_candidates
+    """The facts the query found in one section, best first; scored by the best of them."""
+
+    rows: list[tuple]  # rows of the query in _fact_candidates
     score: float
+
+    @property
+    def section_id(self) -> int:
+        return self.rows[0][1]
 
 
 def _fact_candidates(db: sqlite_utils.Database, query: Query,
@@ -180,16 +197,28 @@ def _fact_candidates(db: sqlite_utils.Database, query: Query,
             from facts f where f.section_id in ({marks})""",
         list(scores),
     ).fetchall()
-    best: dict[tuple[str, str], _FactCandidate] = {}
+    best: dict[tuple[str, str], tuple[float, tuple]] = {}  # each fact once, where it scores best
     for row in rows:
         symptom = set(row[5].split())
         if row[4] not in relations or not symptom or not (symptom <= words or words <= symptom):
             continue
         score = scores[row[1]] * FACT_SHARE * (row[7] or 0.5)
         key = (row[4], row[6])
-        if key not in best or score > best[key].score:
-            best[key] = _FactCandidate(row, score)
-    return sorted(best.values(), key=lambda c: -c.score)
+        if key not in best or score > best[key][0]:
+            best[key] = (score, row)
+    return _by_section(best.values())
+
+
+def _by_section(scored: Any) -> list[_FactCandidate]:
+    """(score, fact row) pairs as one candidate per section, best first, its facts best first."""
+    sections: dict[int, _FactCandidate] = {}
+    for score, row in sorted(scored, key=lambda pair: -pair[0]):
+        found = sections.get(row[1])
+        if found is None:
+            sections[row[1]] = _FactCandidate([row], score)
+        else:
+            found.rows.append(row)
+    return sorted(sections.values(), key=lambda c: -c.score)
 
 
 def _asks_for_role(group: Group) -> bool:
@@ -510,7 +539,7 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
     """The page's hits, their rows read in one query."""
     if not page:
         return []
-    ids = list({c.row[1] if isinstance(c, _FactCandidate) else c.row[_ID] for c in page})
+    ids = list({c.section_id if isinstance(c, _FactCandidate) else c.row[_ID] for c in page})
     rows = {
         row[0]: row
         for row in db.execute(
@@ -525,25 +554,37 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
             ids,
         )
     }
-    return [_fact_hit(rows[c.row[1]], c, marker) if isinstance(c, _FactCandidate)
+    return [_fact_hit(rows[c.section_id], c, marker) if isinstance(c, _FactCandidate)
             else _hit(rows[c.row[_ID]], c, query, marker) for c in page]
 
 
 def _fact_hit(row: tuple, candidate: _FactCandidate, marker: tuple[str, str]) -> Hit:
-    """A fact as a hit: the section it comes from, its sentence, and the fact itself."""
-    _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = candidate.row
+    """A section's facts as one hit: the section, their sentences, the facts (the first also as
+    ``fact``); the snippet names the symptom once and every cause."""
+    facts = [_fact_dict(fact) for fact in candidate.rows]
+    first = facts[0]
     heading = row[10] if row[5] and row[10] else (row[2] or row[7])
-    words = RELATION_WORDS.get(relation)
-    label = words.search_label_ja if words and row[6] == "ja" else relation
-    snippet = (f"{escape(symptom, marker)} → {marker[0]}{escape(cause, marker)}{marker[1]}"
-               f" ({escape(label, marker)}) — {escape(evidence[:100], marker)}")
+    words = RELATION_WORDS.get(first["relation"])
+    japanese = row[6] == "ja"
+    label = words.search_label_ja if words and japanese else first["relation"]
+    causes = ("、" if japanese else ", ").join(
+        f"{marker[0]}{escape(f['cause'], marker)}{marker[1]}" for f in facts)
+    snippet = (f"{escape(first['symptom'], marker)} → {causes}"
+               f" ({escape(label, marker)}) — {escape(first['evidence'][:100], marker)}")
+    evidence = "\n".join(dict.fromkeys(f["evidence"] for f in facts))
     return Hit(
         kind="fact", article_id=row[1], article_title=row[7], heading=heading, text=evidence,
         snippet=snippet, score=round(candidate.score, 4), url=row[8], section_id=row[0],
         anchor=row[4], lang=row[6], site=row[9],
-        fact={"symptom": symptom, "cause": cause, "relation": relation,
-              "cause_kind": cause_kind, "certainty": certainty},
+        fact={k: v for k, v in first.items() if k != "evidence"}, facts=facts,
     )
+
+
+def _fact_dict(fact: tuple) -> dict[str, Any]:
+    """A fact row of _fact_candidates as the hit's JSON shows it."""
+    _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = fact
+    return {"symptom": symptom, "cause": cause, "relation": relation,
+            "cause_kind": cause_kind, "certainty": certainty, "evidence": evidence}
 
 
 def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ..analysis import get_analyzer
 from ..search import MAX_QUERY_CHARS
-from ..search import Hit, search
+from ..search import OPTIONAL_HIT_FIELDS, Hit, search
 from ..analysis import phrase_key
 from ..facts import SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key
 from ..index.cache import IndexCache
@@ -153,8 +153,9 @@ def symptom_summary(db: sqlite_utils.Database, query: str) -> SymptomSummary | N
 def _shallow(hit: Hit) -> dict[str, Any]:
     """``Hit.to_dict()``'s shape without dataclasses.asdict's deep copy (a tenth of a request)."""
     data = {f.name: getattr(hit, f.name) for f in fields(hit)}
-    if data["fact"] is None:
-        del data["fact"]
+    for optional in OPTIONAL_HIT_FIELDS:
+        if data[optional] is None:
+            del data[optional]
     return data
 
 
