@@ -211,6 +211,8 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
         echo(f"   {hit.article_title} ({hit.article_id})")
         # the snippet's text was made visible between the markers (kb.search.snippets.escape)
         click.echo(f"   {hit.snippet}")
+        if hit.outline:  # a section's sub-sections, to jump to
+            click.echo("   › " + " · ".join(visible(item["heading"]) for item in hit.outline))
         echo()
 
 

@@ -154,3 +154,68 @@ def test_a_grouped_fact_hit_keeps_the_json_contract(db):
         assert {"kind", "article_id", "article_title", "heading", "text", "snippet", "score",
                 "url"} <= set(data)
         assert ("facts" in data and "fact" in data) == (hit.kind == "fact")
+
+
+# --- a heading answered by its sub-sections -----------------------------------------------------
+
+CAUSES = """足のむくみは多くの人が経験します。夕方になると靴がきつく感じることもあります。
+
+## 足のむくみの主な原因
+
+### 塩分のとりすぎ
+
+塩辛い食事が続くと、体は水分をため込みます。外食やインスタント食品が多い人は注意しましょう。
+
+### 長時間の立ち仕事
+
+立ったままの姿勢が続くと、ふくらはぎの筋肉が働かず、血液やリンパの流れが滞ります。
+
+### 運動不足
+
+歩く機会が少ないと、足の筋肉のポンプ作用が弱まり、水分が足にたまりやすくなります。
+
+## 足のむくみを解消するセルフケア
+
+寝る前に足を心臓より高くして休みましょう。ふくらはぎを下から上へさすると、むくみがとれやすくなります。
+"""
+
+
+@pytest.fixture(scope="module")
+def causes_db(tmp_path_factory):
+    database = open_db(_build(tmp_path_factory.mktemp("outline"), {
+        "mukumi.md": ("足のむくみ", CAUSES)}))
+    yield database
+    database.close()
+
+
+def test_a_heading_over_its_causes_comes_with_its_outline(causes_db):
+    hits = search(causes_db, "むくみ 原因", marker=PLAIN).hits
+    parent = next(h for h in hits if h.heading == "足のむくみの主な原因")
+    assert parent is hits[0]
+    assert [item["heading"] for item in parent.outline] == [
+        "塩分のとりすぎ", "長時間の立ち仕事", "運動不足"]
+    assert all(item["anchor"] for item in parent.outline)
+    assert "outline" in parent.to_dict()
+    assert all(h.outline is None and "outline" not in h.to_dict()
+               for h in hits if h.heading != "足のむくみの主な原因")
+
+
+def test_a_heading_that_holds_the_query_is_not_demoted_as_a_signpost(causes_db, monkeypatch):
+    from kb.search import rank
+
+    def parent_score() -> float:
+        hits = search(causes_db, "むくみ 原因").hits
+        return next(h.score for h in hits if h.heading == "足のむくみの主な原因")
+
+    lifted = parent_score()
+    monkeypatch.setattr(rank, "SIGNPOST_OUTLINE_LIFT", 0.0)
+    assert parent_score() < lifted
+
+
+def test_the_cli_shows_a_hit_outline(runner, causes_db):
+    from kb.cli import cli
+
+    path = causes_db.conn.execute("pragma database_list").fetchone()[2]
+    result = runner.invoke(cli, ["search", "むくみ 原因", "--db", path, "--limit", "1"])
+    assert result.exit_code == 0
+    assert "› 塩分のとりすぎ · 長時間の立ち仕事 · 運動不足" in result.output
