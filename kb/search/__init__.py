@@ -8,7 +8,8 @@ and :func:`make_snippet`.
 from __future__ import annotations
 
 from .query import MAX_QUERY_CHARS, Query, parse_query
-from .rank import OPTIONAL_HIT_FIELDS, Hit, SearchResult, search
+from .hits import OPTIONAL_HIT_FIELDS, Hit, SearchResult
+from .rank import search
 from .snippets import HTML_MARKER, make_snippet
 
 __all__ = [

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from ..index import champions, store
 from ..index.cache import IndexCache
-from ..model import RELATION_WORDS
 from ..analysis import decode_spans
-from ..analysis import canonical_form
 from .query import Alternative, Group, Query, parse_query
-from ..analysis import TOKEN_PREFIX as ROLE_TOKEN_PREFIX
 from ..analysis import role_token
+from .fact_hits import FactCandidate, fact_candidates, fact_hit
+from .hits import Hit, SearchResult
 from .outline import outline_terms, outlines
 from .snippets import HTML_MARKER, escape, make_snippet
 from ..analysis import Synonyms
@@ -62,64 +60,11 @@ HEADING_BOOST = 0.5
 ROLE_BOOST = 1.0
 # A boilerplate section (kb/duplicates/engine.py) keeps this share of its score: below content.
 BOILERPLATE_SHARE = 0.01
-# Sections whose facts may join the hits, and how much of its section's score a fact gets.
+# Sections whose facts may join the hits (kb/search/fact_hits.py: how much of its score a fact gets).
 FACT_POOL = 30
-FACT_SHARE = 0.9
 # How much more the first section of an article counts than its last: articles answer their
 # title's question first and go into detail (or repeat themselves) further down.
 POSITION_PRIOR = 0.3
-
-
-@dataclass
-class Hit:
-    """One search result, in the shape of the DESIGN contract (plus a few helpful extras)."""
-
-    kind: str
-    article_id: str
-    article_title: str
-    heading: str
-    text: str
-    snippet: str
-    score: float
-    url: str | None
-    section_id: int | None = None
-    anchor: str | None = None
-    lang: str | None = None
-    site: str | None = None
-    fact: dict[str, Any] | None = None  # for kind "fact": symptom, cause, relation…
-    # for kind "fact": every fact the query found in the section, best first (``fact`` is the
-    # first), so one section's causes make one hit, not one card each
-    facts: list[dict[str, Any]] | None = None
-    # for a section with sub-sections: those directly below it, [{heading, anchor}], in order
-    outline: list[dict[str, Any]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for optional in OPTIONAL_HIT_FIELDS:
-            if data[optional] is None:
-                del data[optional]
-        return data
-
-
-# Hit fields the JSON leaves out when they have no value (the DESIGN contract's fields are
-# always there).
-OPTIONAL_HIT_FIELDS = ("fact", "facts", "outline")
-
-
-@dataclass
-class SearchResult:
-    """A query and its hits, best first."""
-
-    query: str
-    hits: list[Hit] = field(default_factory=list)
-    truncated: bool = False
-    total: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"query": self.query, "hits": [h.to_dict() for h in self.hits]}
-        if self.truncated:
-            data["truncated"] = True
-        return data
 
 
 @dataclass
@@ -168,75 +113,12 @@ def search(
                            key=lambda c: -c.score)
     units = len(ranked)  # the count says how many sections and Q&A match, not facts
     if kind in (None, "fact"):
-        facts = _fact_candidates(db, parsed, ranked[:FACT_POOL])
+        facts = fact_candidates(db, parsed, {c.row[_ID]: c.score for c in ranked[:FACT_POOL]})
         ranked = facts if kind == "fact" else sorted(ranked + facts, key=lambda c: -c.score)
         units = len(facts) if kind == "fact" else units
     result.total = units
     result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
-
-
-@dataclass
-class _FactCandidate:
-    """The facts the query found in one section, best first; scored by the best of them."""
-
-    rows: list[tuple]  # rows of the query in _fact_candidates
-    score: float
-
-    @property
-    def section_id(self) -> int:
-        return self.rows[0][1]
-
-
-def _fact_candidates(db: sqlite_utils.Database, query: Query,
-                     pool: list[_Candidate]) -> list[_FactCandidate]:
-    """Facts of the symptom the query names, from the sections the query found.
-
-    A fact counts as much as its section did (a little less, by its confidence), so it stands
-    just below the text it comes from and never outranks it. The relation is what the query
-    asks for (何科: departments; 危ない: warnings) and causes when it asks for nothing.
-    """
-    if not pool:
-        return []
-    scores = {c.row[_ID]: c.score for c in pool}
-    words = {canonical_form(a.terms[0]) for g in query.groups if not _asks_for_role(g)
-             for a in g.alternatives[:1] if len(a.terms) == 1}
-    if not words:
-        return []
-    relations = query.roles or {"cause"}
-    marks = ", ".join("?" * len(scores))
-    rows = db.execute(
-        f"""select f.id, f.section_id, f.symptom, f.cause, f.relation, f.symptom_key,
-                   f.cause_key, f.confidence, f.evidence, f.cause_kind, f.certainty
-            from facts f where f.section_id in ({marks})""",
-        list(scores),
-    ).fetchall()
-    best: dict[tuple[str, str], tuple[float, tuple]] = {}  # each fact once, where it scores best
-    for row in rows:
-        symptom = set(row[5].split())
-        if row[4] not in relations or not symptom or not (symptom <= words or words <= symptom):
-            continue
-        score = scores[row[1]] * FACT_SHARE * (row[7] or 0.5)
-        key = (row[4], row[6])
-        if key not in best or score > best[key][0]:
-            best[key] = (score, row)
-    return _by_section(best.values())
-
-
-def _by_section(scored: Any) -> list[_FactCandidate]:
-    """(score, fact row) pairs as one candidate per section, best first, its facts best first."""
-    sections: dict[int, _FactCandidate] = {}
-    for score, row in sorted(scored, key=lambda pair: -pair[0]):
-        found = sections.get(row[1])
-        if found is None:
-            sections[row[1]] = _FactCandidate([row], score)
-        else:
-            found.rows.append(row)
-    return sorted(sections.values(), key=lambda c: -c.score)
-
-
-def _asks_for_role(group: Group) -> bool:
-    return any(a.terms[0].startswith(ROLE_TOKEN_PREFIX) for a in group.alternatives)
 
 
 def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
@@ -574,7 +456,7 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
     """The page's hits, their rows read in one query."""
     if not page:
         return []
-    ids = list({c.section_id if isinstance(c, _FactCandidate) else c.row[_ID] for c in page})
+    ids = list({c.section_id if isinstance(c, FactCandidate) else c.row[_ID] for c in page})
     rows = {
         row[0]: row
         for row in db.execute(
@@ -589,7 +471,7 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
             ids,
         )
     }
-    hits = [_fact_hit(rows[c.section_id], c, marker) if isinstance(c, _FactCandidate)
+    hits = [fact_hit(rows[c.section_id], c, marker) if isinstance(c, FactCandidate)
             else _hit(rows[c.row[_ID]], c, query, marker) for c in page]
     below = outlines(db, [c.row[_ID] for c in page
                           if isinstance(c, _Candidate) and c.row[_CHILDREN] and not c.row[_IS_QA]])
@@ -597,35 +479,6 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
         if hit.kind == "section":
             hit.outline = below.get(hit.section_id)
     return hits
-
-
-def _fact_hit(row: tuple, candidate: _FactCandidate, marker: tuple[str, str]) -> Hit:
-    """A section's facts as one hit: the section, their sentences, the facts (the first also as
-    ``fact``); the snippet names the symptom once and every cause."""
-    facts = [_fact_dict(fact) for fact in candidate.rows]
-    first = facts[0]
-    heading = row[10] if row[5] and row[10] else (row[2] or row[7])
-    words = RELATION_WORDS.get(first["relation"])
-    japanese = row[6] == "ja"
-    label = words.search_label_ja if words and japanese else first["relation"]
-    causes = ("、" if japanese else ", ").join(
-        f"{marker[0]}{escape(f['cause'], marker)}{marker[1]}" for f in facts)
-    snippet = (f"{escape(first['symptom'], marker)} → {causes}"
-               f" ({escape(label, marker)}) — {escape(first['evidence'][:100], marker)}")
-    evidence = "\n".join(dict.fromkeys(f["evidence"] for f in facts))
-    return Hit(
-        kind="fact", article_id=row[1], article_title=row[7], heading=heading, text=evidence,
-        snippet=snippet, score=round(candidate.score, 4), url=row[8], section_id=row[0],
-        anchor=row[4], lang=row[6], site=row[9],
-        fact={k: v for k, v in first.items() if k != "evidence"}, facts=facts,
-    )
-
-
-def _fact_dict(fact: tuple) -> dict[str, Any]:
-    """A fact row of _fact_candidates as the hit's JSON shows it."""
-    _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = fact
-    return {"symptom": symptom, "cause": cause, "relation": relation,
-            "cause_kind": cause_kind, "certainty": certainty, "evidence": evidence}
 
 
 def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:
