@@ -146,6 +146,7 @@ def test_the_count_is_of_sections_and_qa_not_facts(db):
     units = [h for h in result.hits if h.kind != "fact"]
     assert any(h.kind == "fact" for h in result.hits)
     assert result.total == len(units)
+    assert result.ranked == len(result.hits) > result.total  # pages reach the facts' hits too
 
 
 def test_a_grouped_fact_hit_keeps_the_json_contract(db):

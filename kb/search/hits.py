@@ -50,7 +50,8 @@ class SearchResult:
     query: str
     hits: list[Hit] = field(default_factory=list)
     truncated: bool = False
-    total: int = 0
+    total: int = 0  # how many sections and Q&A pairs match (what a page says it found)
+    ranked: int = 0  # how many hits can be paged through: those units and their facts' hits
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"query": self.query, "hits": [h.to_dict() for h in self.hits]}

@@ -116,7 +116,7 @@ def search(
         facts = fact_candidates(db, parsed, {c.row[_ID]: c.score for c in ranked[:FACT_POOL]})
         ranked = facts if kind == "fact" else sorted(ranked + facts, key=lambda c: -c.score)
         units = len(facts) if kind == "fact" else units
-    result.total = units
+    result.total, result.ranked = units, len(ranked)
     result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
 

@@ -99,7 +99,7 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     found = search(db, query, limit=limit, offset=offset, lang=doc_lang, site=site,
                    marker=MARKER)
     result.total = found.total
-    result.pages = min(MAX_PAGE, math.ceil(found.total / limit))
+    result.pages = min(MAX_PAGE, math.ceil(found.ranked / limit))  # facts' hits are paged too
     result.hits = [_hit_dict(_shallow(hit)) for hit in found.hits]
     summary = symptom_summary(db, query)
     if summary is not None:
