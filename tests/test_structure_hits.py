@@ -106,7 +106,8 @@ def test_a_section_sister_sites_copy_on_one_topic_is_a_duplicate_not_boilerplate
     assert not any(h == "ぎっくり腰になった直後の対処法" for _, h in marked)
     db = open_db(full)
     try:
-        kinds = {k for (k,) in db.execute("select kind from duplicate_clusters where articles >= 3")}
+        kinds = {k for (k,) in db.execute(
+            "select kind from duplicate_clusters where articles >= 3")}
         assert kinds >= {"boilerplate"} and kinds & {"exact", "near"}  # still a duplicate
         hits = search(db, "ぎっくり腰 対処法", kind="section").hits
     finally:

@@ -111,7 +111,8 @@ def is_on_topic(db: sqlite_utils.Database, places: list[tuple], shared: str) -> 
     if sections:
         block: set[str] = set()
         for heading, body in db.execute(
-            "select heading, body from sections_fts where rowid in (select value from json_each(?))",
+            "select heading, body from sections_fts "
+            "where rowid in (select value from json_each(?))",
             [json.dumps(sections)],
         ):
             block.update((heading or "").split(), (body or "").split())

@@ -54,10 +54,9 @@ def outline_terms(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[s
     children = sorted({child for items in below.values() for child, _, _ in items})
     if not children:
         return {}
+    marks = ", ".join("?" * len(children))
     headings = dict(db.execute(
-        f"select rowid, heading from sections_fts where rowid in ({', '.join('?' * len(children))})",
-        children,
-    ).fetchall())
+        f"select rowid, heading from sections_fts where rowid in ({marks})", children).fetchall())
     return {parent: [t for child, _, _ in items for t in (headings.get(child) or "").split()]
             for parent, items in below.items()}
 

@@ -60,7 +60,8 @@ HEADING_BOOST = 0.5
 ROLE_BOOST = 1.0
 # A boilerplate section (kb/duplicates/engine.py) keeps this share of its score: below content.
 BOILERPLATE_SHARE = 0.01
-# Sections whose facts may join the hits (kb/search/fact_hits.py: how much of its score a fact gets).
+# Sections whose facts may join the hits (kb/search/fact_hits.py: the share of a section's
+# score its facts get).
 FACT_POOL = 30
 # How much more the first section of an article counts than its last: articles answer their
 # title's question first and go into detail (or repeat themselves) further down.
