@@ -121,6 +121,11 @@ class Query:
         return {r for g in self.groups for r in g.readings()}
 
 
+def query_language(text: str) -> str:
+    """The language of a query ('ja' or 'en'): its units come first, the others are marked."""
+    return detect_language(text[:MAX_QUERY_CHARS])
+
+
 def parse_query(text: str, synonyms: Synonyms | None = None,
                 lexicons: list[Lexicon] | None = None) -> Query:
     """Parse a query string; any string is valid (it may give no groups).
@@ -131,8 +136,8 @@ def parse_query(text: str, synonyms: Synonyms | None = None,
     synonyms = synonyms if synonyms is not None else load_synonyms()
     lexicons = lexicons if lexicons is not None else default_lexicons()
     query = Query(text=text, truncated=len(text) > MAX_QUERY_CHARS)
+    query.lang = query_language(text)
     text = text[:MAX_QUERY_CHARS]
-    query.lang = detect_language(text)
     pending_or = False
     cursor = 0
     for m in _SYNTAX.finditer(text):
