@@ -2,7 +2,9 @@
 
 Plain text just works: it is analyzed like the documents and each meaningful word becomes a
 *group*, the forms that word may take in the index (its term, its other forms, its synonyms, and
-for kana its reading). ``"quoted words"`` must appear as a phrase, ``-word`` excludes, and ``OR``
+for kana its reading); a patient's expression (ガンガン, tummy ache) adds the words articles use
+(頭痛, stomach pain), and a word of one language its translations (headache <-> 頭痛), each at a
+lower weight (:class:`Lexicon`, kb/analysis/lexicon.py). ``"quoted words"`` must appear as a phrase, ``-word`` excludes, and ``OR``
 between two words makes them one group. Every other character is taken literally: the FTS5
 expression is built only from quoted terms, so no input is FTS5 syntax.
 """
