@@ -404,7 +404,7 @@ def _label(file: str, line: int, name: str) -> str:
 def search_code() -> dict:
     """Fingerprints of the search code measured (it changes often)."""
     return {name: hashlib.sha256((ROOT / "kb" / name).read_bytes()).hexdigest()[:12]
-            for name in ("search.py", "query.py")}
+            for name in ("search/rank.py", "search/query.py")}
 
 
 # ---------------------------------------------------------------------------------------------
