@@ -268,6 +268,8 @@ def _kana_run(text: str, token: Token) -> str:
 
 def _synonym_span(tokens: list[Token], i: int, synonyms: Synonyms) -> int:
     """Length of the longest synonym phrase (of two or more terms) starting at token i."""
+    if tokens[i].term not in synonyms.phrase_starts:
+        return 0
     for length in range(min(synonyms.longest, len(tokens) - i), 1, -1):
         if tuple(t.term for t in tokens[i : i + length]) in synonyms.index:
             return length
