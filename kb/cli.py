@@ -23,7 +23,7 @@ from .files import write_output
 from .ingest import write_from_export
 from .ingest import import_file, write_imported
 from .articles import parse_article_file
-from .search import MAX_QUERY_CHARS
+from .search import MAX_QUERY_CHARS, query_language
 from .search import search as run_search
 from .facts import find_facts
 from .model import RELATION_ORDER, RELATION_WORDS
@@ -204,10 +204,12 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
     if not result.hits:
         echo(f"No results for {query!r}.")
         return
+    query_lang = query_language(query)
     for n, hit in enumerate(result.hits, start=offset + 1):
         label = {"qa": "Q&A"}.get(hit.kind, hit.kind)
+        other = f" [{hit.lang}]" if hit.lang and hit.lang != query_lang else ""  # another language
         echo(f"{n}. {hit.heading}", bold=True, nl=False)
-        echo(f"  [{label}, {hit.score:.2f}]")
+        echo(f"  [{label}, {hit.score:.2f}]{other}")
         echo(f"   {hit.article_title} ({hit.article_id})")
         # the snippet's text was made visible between the markers (kb.search.snippets.escape)
         click.echo(f"   {hit.snippet}")

@@ -184,6 +184,17 @@ async def test_the_page_speaks_english_when_asked(ds):
     assert "Search by symptom" in response.text
 
 
+async def test_a_hit_in_another_language_than_the_query_is_labelled(ds):
+    label = re.compile(r'<span class="kb-other-lang" lang="(\w+)">([^<]+)</span>')
+    en = (await get(ds, "/-/search?q=" + q("palpitations") + "&lang=en")).text
+    assert ("ja", "Japanese article") in label.findall(en)  # no English article answers
+    ja = (await get(ds, "/-/search?q=" + q("palpitations"))).text
+    assert ("ja", "日本語の記事") in label.findall(ja)
+    same = (await get(ds, "/-/search?q=" + q("動悸"))).text
+    hits = same.count('class="kb-hit ')
+    assert hits and label.findall(same).count(("ja", "日本語の記事")) == 0
+
+
 # --- escaping -------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from ..analysis import get_analyzer
 from ..search import MAX_QUERY_CHARS
-from ..search import OPTIONAL_HIT_FIELDS, Hit, search
+from ..search import OPTIONAL_HIT_FIELDS, Hit, query_language, search
 from ..analysis import phrase_key
 from ..facts import SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key
 from ..index.cache import IndexCache
@@ -50,6 +50,7 @@ class SearchPage:
     summary: dict[str, Any] | None = None
     sites: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
+    query_lang: str = ""  # hits in another language are labelled (日本語の記事 / Japanese article)
 
     def to_json(self) -> dict[str, Any]:
         """The DESIGN contract (``query``, ``hits``) plus paging, filters and the symptom panel."""
@@ -101,6 +102,7 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     result.total = found.total
     result.pages = min(MAX_PAGE, math.ceil(found.ranked / limit))  # facts' hits are paged too
     result.hits = [_hit_dict(_shallow(hit)) for hit in found.hits]
+    result.query_lang = query_language(query)
     summary = symptom_summary(db, query)
     if summary is not None:
         # the summary's lists are built for this request: no need for asdict's deep copy
