@@ -403,8 +403,8 @@ def _label(file: str, line: int, name: str) -> str:
 
 def search_code() -> dict:
     """Fingerprints of the search code measured (it changes often)."""
-    return {name: hashlib.sha256((ROOT / "kb" / name).read_bytes()).hexdigest()[:12]
-            for name in ("search.py", "query.py")}
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            for path in sorted((ROOT / "kb" / "search").glob("*.py"))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,7 +548,7 @@ def format_report(r: dict) -> str:
            else f"built in {ix['build_s']:.0f} s into {ix['path']}"),
         f"code:    commit {code['commit']}"
         + (" + uncommitted changes in kb/" if code["kb_modified"] else "")
-        + f" (kb/search/rank.py {code['files']['search.py']}, kb/search/query.py {code['files']['query.py']})",
+        + f" (kb/search/rank.py {code['files'].get('rank.py')}, kb/search/query.py {code['files'].get('query.py')})",
         f"queries: {qs['measured']} measured ({sources}); a query's latency is the median of "
         f"{r['settings']['rounds']} rounds after a warm-up round; percentiles are over queries",
         "",

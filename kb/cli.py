@@ -22,7 +22,7 @@ from .facts import find_facts
 from .index import build_index, index_stats, open_index
 from .ingest import import_file, write_from_export, write_imported
 from .model import RELATION_ORDER, RELATION_WORDS
-from .search import HTML_MARKER, MAX_QUERY_CHARS
+from .search import HTML_MARKER, MAX_QUERY_CHARS, query_language
 from .search import search as run_search
 from .terminal import json_text, visible
 
@@ -198,13 +198,17 @@ def search(query: str, db_path: str, limit: int, offset: int, lang: str | None,
     if not result.hits:
         echo(f"No results for {query!r}.")
         return
+    query_lang = query_language(query)
     for n, hit in enumerate(result.hits, start=offset + 1):
         label = {"qa": "Q&A"}.get(hit.kind, hit.kind)
+        other = f" [{hit.lang}]" if hit.lang and hit.lang != query_lang else ""  # another language
         echo(f"{n}. {hit.heading}", bold=True, nl=False)
-        echo(f"  [{label}, {hit.score:.2f}]")
+        echo(f"  [{label}, {hit.score:.2f}]{other}")
         echo(f"   {hit.article_title} ({hit.article_id})")
         # the snippet's text was made visible between the markers (kb.search.snippets.escape)
         click.echo(f"   {hit.snippet}")
+        if hit.outline:  # a section's sub-sections, to jump to
+            click.echo("   › " + " · ".join(visible(item["heading"]) for item in hit.outline))
         echo()
 
 

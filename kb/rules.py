@@ -10,10 +10,15 @@ roles.txt              ``KB_ROLES``        section roles (index tokens, fact str
 cause_kinds.txt        ``KB_CAUSE_KINDS``  the kind stored with each cause fact
 synonyms.txt           ``KB_SYNONYMS``     queries, and the keys stored with facts
 departments.txt        (none)              English department facts
+patient_words.txt      ``KB_PATIENT_WORDS``     queries: patients' Japanese words -> articles'
+patient_words_en.txt   ``KB_PATIENT_WORDS_EN``  queries: patients' English words -> articles'
+bilingual.txt          ``KB_BILINGUAL``         queries: English words <-> Japanese words
 =====================  ==================  ============================================
 
-The index depends on all five, so each has a part of the fingerprint a build compares to decide
-whether an index can be updated or must be built again (:func:`fingerprint`).
+The index depends on the first five, so each has a part of the fingerprint a build compares to
+decide whether an index can be updated or must be built again (:func:`fingerprint`). The patient
+lexicons and the bilingual lexicon are read at query time only (like the synonyms' expansions),
+so they have no part of the fingerprint: an edit applies to the next search, with no rebuild.
 """
 
 from __future__ import annotations
@@ -82,6 +87,14 @@ CAUSE_KINDS_FILE = RuleFile("cause_kinds.txt", "KB_CAUSE_KINDS", "cause kinds fi
 # fact extraction asks for the synonyms for every fact it keys
 SYNONYMS_FILE = RuleFile("synonyms.txt", "KB_SYNONYMS", "synonym file", recheck_seconds=1.0)
 DEPARTMENTS_FILE = RuleFile("departments.txt", None, "department file")
+# Query-time lexicons (no part of the fingerprint): read by every query, so looked at once a second.
+PATIENT_WORDS_FILE = RuleFile("patient_words.txt", "KB_PATIENT_WORDS", "patient word file",
+                              optional=True, recheck_seconds=1.0)
+PATIENT_WORDS_EN_FILE = RuleFile("patient_words_en.txt", "KB_PATIENT_WORDS_EN",
+                                 "English patient word file", optional=True, recheck_seconds=1.0)
+BILINGUAL_FILE = RuleFile("bilingual.txt", "KB_BILINGUAL", "bilingual lexicon", optional=True,
+                          recheck_seconds=1.0)
+QUERY_RULES: tuple[RuleFile, ...] = (PATIENT_WORDS_FILE, PATIENT_WORDS_EN_FILE, BILINGUAL_FILE)
 
 # The index fingerprint is ``{analyzer version}-{normalize}-{dictionary}`` (the analyzer's, see
 # kb.analysis.analyzer_fingerprint), then one part per file of INDEX_RULES in this order. A new
@@ -89,7 +102,7 @@ DEPARTMENTS_FILE = RuleFile("departments.txt", None, "department file")
 # is built again once (its string lacks the new part), never because the others moved.
 ANALYZER_RULES: tuple[RuleFile, ...] = (NORMALIZE_FILE,)
 INDEX_RULES: tuple[RuleFile, ...] = (ROLES_FILE, CAUSE_KINDS_FILE, SYNONYMS_FILE, DEPARTMENTS_FILE)
-RULE_FILES: tuple[RuleFile, ...] = ANALYZER_RULES + INDEX_RULES
+RULE_FILES: tuple[RuleFile, ...] = ANALYZER_RULES + INDEX_RULES + QUERY_RULES
 
 
 def fingerprint(files: Iterable[RuleFile]) -> str:

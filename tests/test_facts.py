@@ -287,8 +287,8 @@ def test_facts_of_the_symptom_a_query_names_join_its_hits(db):
 
     hits = search(db, "めまい 何科", limit=20).hits
     facts = [h for h in hits if h.kind == "fact"]
-    assert facts and all(h.fact["relation"] == "department" for h in facts)
-    assert {"耳鼻咽喉科", "脳神経内科"} <= {h.fact["cause"] for h in facts}
+    assert facts and all(f["relation"] == "department" for h in facts for f in h.facts)
+    assert {"耳鼻咽喉科", "脳神経内科"} <= {f["cause"] for h in facts for f in h.facts}
     for fact in facts:  # never above the section it comes from
         section_rank = next(i for i, h in enumerate(hits)
                             if h.kind != "fact" and h.section_id == fact.section_id)
@@ -300,8 +300,8 @@ def test_a_bare_symptom_brings_its_causes_and_kind_filters_them(db):
 
     causes = search(db, "手足のしびれ", kind="fact", limit=50).hits
     assert causes and {h.kind for h in causes} == {"fact"}
-    assert {h.fact["relation"] for h in causes} == {"cause"}
-    assert "糖尿病" in {h.fact["cause"] for h in causes}
+    assert {f["relation"] for h in causes for f in h.facts} == {"cause"}
+    assert "糖尿病" in {f["cause"] for h in causes for f in h.facts}
     assert all(h.kind != "fact" for h in search(db, "手足のしびれ", kind="section").hits)
     assert all(h.kind != "fact" for h in search(db, "背中が熱い", kind="qa").hits)
 

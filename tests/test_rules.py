@@ -50,7 +50,8 @@ def test_the_registry_holds_every_rule_file_with_its_variable():
     assert [(f.name, f.variable) for f in RULE_FILES] == [
         ("normalize.txt", "KB_NORMALIZE"), ("roles.txt", "KB_ROLES"),
         ("cause_kinds.txt", "KB_CAUSE_KINDS"), ("synonyms.txt", "KB_SYNONYMS"),
-        ("departments.txt", None)]
+        ("departments.txt", None), ("patient_words.txt", "KB_PATIENT_WORDS"),
+        ("patient_words_en.txt", "KB_PATIENT_WORDS_EN"), ("bilingual.txt", "KB_BILINGUAL")]
     assert {f.name for f in RULE_FILES} == {p.name for p in DATA.glob("*.txt")}
 
 

@@ -262,7 +262,8 @@ def test_snippets_from_stored_places_match_snippets_from_analysis(db):
     for item in queries["queries"]:
         parsed = parse_query(item["query"])
         for hit in search(db, item["query"], kind="section").hits + search(db, item["query"], kind="qa").hits:
-            again = make_snippet(hit.text, parsed.forms(), parsed.readings())
+            again = make_snippet(hit.text, parsed.forms(), parsed.readings(),
+                                 phrases=parsed.phrases())
             if again:
                 compared += 1
                 differ += again != hit.snippet

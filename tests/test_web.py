@@ -184,6 +184,17 @@ async def test_the_page_speaks_english_when_asked(ds):
     assert "Search by symptom" in response.text
 
 
+async def test_a_hit_in_another_language_than_the_query_is_labelled(ds):
+    label = re.compile(r'<span class="kb-other-lang" lang="(\w+)">([^<]+)</span>')
+    en = (await get(ds, "/-/search?q=" + q("palpitations") + "&lang=en")).text
+    assert ("ja", "Japanese article") in label.findall(en)  # no English article answers
+    ja = (await get(ds, "/-/search?q=" + q("palpitations"))).text
+    assert ("ja", "日本語の記事") in label.findall(ja)
+    same = (await get(ds, "/-/search?q=" + q("動悸"))).text
+    hits = same.count('class="kb-hit ')
+    assert hits and label.findall(same).count(("ja", "日本語の記事")) == 0
+
+
 # --- escaping -------------------------------------------------------------------------------------
 
 
@@ -458,6 +469,22 @@ async def test_another_databases_tables_of_the_same_names_are_left_alone(site, t
     assert "/-/articles/" not in (await ds.client.get("/other/articles/a")).text
     data = (await ds.client.get("/-/search.json?q=" + q("背中が熱い"))).json()
     assert data["hits"]
+
+
+async def test_a_hit_with_sub_sections_lists_them_under_it(ds, site):
+    db = open_db(site)
+    try:
+        expected = [h for h in search(db, "手足 原因", limit=10).hits if h.outline]
+    finally:
+        db.close()
+    assert expected
+    page = (await get(ds, "/-/search?q=" + q("手足 原因"))).text
+    outline = page[page.index('class="kb-outline"'):]
+    outline = outline[: outline.index("</ul>")]
+    for item in expected[0].outline:
+        assert f"#{item['anchor']}\">{item['heading']}</a>" in outline
+    data = (await get(ds, "/-/search.json?q=" + q("手足 原因"))).json()
+    assert any(h.get("outline") == expected[0].outline for h in data["hits"])
 
 
 async def test_kbs_templates_come_between_a_template_dir_and_datasettes_own(site, tmp_path):

@@ -1,5 +1,5 @@
 """Text analysis: the Japanese analyzer (SudachiPy) and the English one (Snowball), the
-language of a text, synonyms, noun phrases and section roles.
+language of a text, synonyms, the patient and bilingual lexicons, noun phrases and section roles.
 
 The rest of kb uses :func:`get_analyzer` (index terms, readings, morphemes for facts),
 :func:`analysis_dict` (what ``kb analyze --json`` and ``/-/analyze.json`` show), the span
@@ -20,6 +20,7 @@ from .phrases import (
 )
 from .roles import RoleCues, TOKEN_PREFIX, load_role_cues, parse_role_cues, role_token
 from .synonyms import Synonyms, load_synonyms
+from .lexicon import load_bilingual, load_patient_words, parse_bilingual, parse_patient_words
 from .tokens import IndexedText, Token, decode_spans, encode_spans, span_bounds
 
 __all__ = [
@@ -27,8 +28,9 @@ __all__ = [
     "JapaneseAnalyzer", "LIGHT_WORDS", "Morpheme", "MorphemeSource", "Phrase", "RoleCues",
     "SYNONYM_GROUP_PREFIX", "Synonyms", "TOKEN_PREFIX", "Token", "analysis_dict",
     "analyzer_fingerprint", "canonical_form", "decode_spans", "detect_language", "encode_spans",
-    "examples_before",
-    "get_analyzer", "has_japanese", "list_after", "load_role_cues", "load_synonyms",
-    "noun_phrase_after", "noun_phrase_before", "parse_role_cues", "phrase_key", "role_token",
+    "examples_before", "get_analyzer", "has_japanese", "list_after", "load_bilingual",
+    "load_patient_words", "load_role_cues", "load_synonyms", "noun_phrase_after",
+    "noun_phrase_before", "parse_bilingual", "parse_patient_words", "parse_role_cues",
+    "phrase_key", "role_token",
     "span_bounds", "split_coordination", "to_katakana",
 ]

@@ -18,7 +18,7 @@ from .language import has_japanese
 from .tokens import IndexedText, Token, to_index_text
 
 # Bump when the terms an analyzer produces change: an index built with another version is rebuilt.
-ANALYZER_VERSION = "7"
+ANALYZER_VERSION = "8"  # 8: English words also indexed under their derived stem
 
 
 class Analyzer:

@@ -1,4 +1,10 @@
-"""The English analyzer: lower case, stop words dropped, Snowball (Porter 2) stems.
+"""The English analyzer: lower case, stop words dropped, Snowball (Porter 2) stems, and a second,
+more aggressive stem as each word's other form.
+
+Snowball keeps apart words a patient uses for one thing (itchy/itching, achy/ache,
+sleepless/sleep, tiredness/tired, breathless/breath): :func:`derived_stem` strips the adjective and
+noun suffix families (-ness, -less, -ful, -en, -y) before stemming, and a word whose derived stem
+differs from its stem is indexed and queried under both (like a Japanese verb and its noun).
 
 Latin words inside Japanese text go through it too, so "stretching" in a Japanese article and in
 an English query meet on the same stem.
@@ -23,6 +29,9 @@ ENGLISH_STOP_WORDS = frozenset(
     weren't what when where which while who whom why will with won't would wouldn't you your yours
     yourself yourselves""".split()
 )
+# Suffix families stripped by derived_stem, longest first, with the shortest stem each leaves
+# (a short stem is a different word: early is not ear, listen is not list).
+_DERIVING_SUFFIXES = (("ness", 4), ("less", 4), ("ful", 4), ("en", 5), ("y", 4), ("i", 4))
 _ENGLISH_WORD = re.compile(r"[A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+(?:['’][A-Za-z]+)?")
 
 
@@ -32,6 +41,7 @@ class EnglishAnalyzer:
     def __init__(self) -> None:
         self._per_thread = threading.local()  # a Snowball stemmer keeps state while it works
         self._cache: dict[str, str] = {}
+        self._derived: dict[str, str] = {}
 
     @property
     def _stemmer(self):
@@ -55,6 +65,20 @@ class EnglishAnalyzer:
                 self._cache[word] = cached
         return cached
 
+    def derived_stem(self, word: str) -> str:
+        """The stem of a word stripped of its suffix families first: sleeplessness -> sleep,
+        itchy -> itch, tiredness -> tire (as tired), painful -> pain. A rule, not a word list:
+        irregular forms (swollen/swell) are the patient lexicon's job."""
+        cached = self._derived.get(word)
+        if cached is None:
+            folded = unicodedata.normalize("NFKC", word).lower().replace("’", "'")
+            if folded.endswith("'s"):
+                folded = folded[:-2]
+            cached = self.stem(_strip_derivations(folded)) if folded.isalpha() else folded
+            if len(self._derived) < 200_000:
+                self._derived[word] = cached
+        return cached
+
     def is_stop_word(self, word: str) -> bool:
         return unicodedata.normalize("NFKC", word).lower().replace("’", "'") in ENGLISH_STOP_WORDS
 
@@ -65,6 +89,22 @@ class EnglishAnalyzer:
             word = m.group()
             if self.is_stop_word(word):
                 continue
-            out.append(Token(word, offset + m.start(), offset + m.end(), self.stem(word)))
+            term = self.stem(word)
+            derived = self.derived_stem(word)
+            alts = (derived,) if derived != term else ()
+            out.append(Token(word, offset + m.start(), offset + m.end(), term, alts))
         return out
+
+
+def _strip_derivations(word: str) -> str:
+    """A word without its derivational suffixes, outermost first (sleeplessness -> sleepless ->
+    sleep; dizziness -> dizzi -> dizz), each only when the stem left is long enough."""
+    for _ in range(3):
+        for suffix, shortest in _DERIVING_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= shortest:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
 

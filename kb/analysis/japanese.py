@@ -251,7 +251,9 @@ class JapaneseAnalyzer:
         if _LATIN_ONLY.match(unicodedata.normalize("NFKC", surface)):
             if self._english.is_stop_word(surface):
                 return None
-            return (self._english.stem(surface), (), "", (), "", (), ())
+            stem, derived = self._english.stem(surface), self._english.derived_stem(surface)
+            alts = (derived,) if derived != stem else ()  # as in English text
+            return (stem, alts, "", (), "", alts, ())
         term = m.normalized_form()
         if term in _JA_STOP:
             return None

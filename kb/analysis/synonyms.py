@@ -8,6 +8,7 @@ inflections and scripts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import KbError
@@ -28,6 +29,12 @@ class Synonyms:
     def expansions(self, phrase: Phrase) -> set[Phrase]:
         """The other members of every group ``phrase`` belongs to."""
         return self.index.get(phrase, set())
+
+    @cached_property
+    def phrase_starts(self) -> frozenset[str]:
+        """The first terms of the members of two or more terms: a query looks for a phrase
+        only where one of them stands (most words start none)."""
+        return frozenset(member[0] for member in self.index if len(member) > 1)
 
 
 def parse_synonyms(text: str, source: str = "synonyms") -> Synonyms:

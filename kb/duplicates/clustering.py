@@ -4,8 +4,14 @@ A cluster is the places (sections and paragraphs) that copies of one text occupy
 join groups (exact, or close: :func:`kb.duplicates.units.groups_places`) make one cluster of all their
 places. A looser match is a pair, in no cluster (``cluster_id`` is null): on a large index most
 matches are such pairs, and a cluster of two places each would double what is written. A build
-regroups only the clusters that gained a match or lost a place; the others are left as they are. A cluster in enough articles is
-boilerplate, and its sections get ``sections.boilerplate = 1``.
+regroups only the clusters that gained a match or lost a place; the others are left as they are.
+
+A cluster in enough articles is boilerplate (site chrome: booking, access, a profile, a
+disclaimer), and its sections get ``sections.boilerplate = 1``, unless it is about its articles'
+shared topic (:func:`is_on_topic`): a section that sister sites copy between articles on the same
+subject stays content (a duplicate, ranked as any section) whatever the number of copies. Whether a
+cluster is on topic depends only on its places' text and their articles' titles, so regrouping
+only what changed still gives what a full build gives.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 
 import sqlite_utils
 
+from ..analysis import get_analyzer
 from .units import BOILERPLATE_ARTICLES, groups_places
 from ..unionfind import UnionFind
 
@@ -69,10 +76,12 @@ def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], l
     cluster_of: dict[int, int] = {}
     for cluster_id, (group, group_links) in enumerate(groups, start=first_id):
         articles = {m[0] for m in group}
+        shared = (group_links[0][9] or "")[:500]
         kind = ("boilerplate" if len(articles) >= min_articles
+                and not is_on_topic(db, group, shared)
                 else "exact" if all(r[1] == "exact" for r in group_links) else "near")
         cluster_rows.append((cluster_id, kind, len(group), len(articles),
-                             min(r[2] for r in group_links), (group_links[0][9] or "")[:500]))
+                             min(r[2] for r in group_links), shared))
         places += [(cluster_id, *m) for m in group]
         cluster_of.update((r[0], cluster_id) for r in group_links)
         if kind == "boilerplate":
@@ -85,6 +94,40 @@ def _write_clusters(db: sqlite_utils.Database, groups: list[tuple[list[tuple], l
     return cluster_of
 
 
+
+
+def is_on_topic(db: sqlite_utils.Database, places: list[tuple], shared: str) -> bool:
+    """Whether a block repeated in several articles is about each of their topics: it holds a
+    word of every one of their titles.
+
+    A section that sister sites copy between articles on one subject names that subject
+    (ぎっくり腰, in every title and in the copied text); booking, access, a profile or a
+    disclaimer repeated on articles about different subjects misses the subject of at least one.
+    ``places`` are the cluster's (article id, section id, paragraph); the block's words are its
+    whole sections' heading and text terms, or (a cluster of paragraphs only) the words of its
+    ``shared`` passage.
+    """
+    sections = sorted({p[1] for p in places if p[2] is None})
+    if sections:
+        block: set[str] = set()
+        for heading, body in db.execute(
+            "select heading, body from sections_fts "
+            "where rowid in (select value from json_each(?))",
+            [json.dumps(sections)],
+        ):
+            block.update((heading or "").split(), (body or "").split())
+    else:
+        block = set(get_analyzer().terms(shared))
+    titles = _title_terms(db, sorted({p[0] for p in places}))
+    return bool(titles) and all(not block.isdisjoint(title) for title in titles)
+
+
+def _title_terms(db: sqlite_utils.Database, articles: list[str]) -> list[set[str]]:
+    """The analyzed words of each of these articles' titles (the titles that have words)."""
+    analyzer = get_analyzer()
+    rows = db.execute("select title from articles where id in (select value from json_each(?))",
+                      [json.dumps(articles)]).fetchall()
+    return [terms for (title,) in rows if (terms := set(analyzer.terms(title or "")))]
 
 
 def removed_articles(db: sqlite_utils.Database) -> set[str]:
@@ -166,6 +209,12 @@ def left_behind(db: sqlite_utils.Database, changed_articles: set[str]) -> set[st
         [json.dumps(sorted(broken)), json.dumps(sorted(changed_articles))])}
 
 
+def _places(db: sqlite_utils.Database, cluster_id: int) -> list[tuple]:
+    """A cluster's places: (article id, section id, paragraph)."""
+    return db.execute("select article_id, section_id, paragraph from duplicate_places "
+                      "where cluster_id = ?", [cluster_id]).fetchall()
+
+
 def boilerplate_setting(meta: dict[str, str]) -> int:
     """How many articles make a block boilerplate, as an index's ``kb_meta`` says (3 when it
     does not say)."""
@@ -177,12 +226,14 @@ def classify_again(db: sqlite_utils.Database, min_articles: int) -> None:
     """Every cluster's kind and the sections' boilerplate marks again, for a new number of
     articles that makes a block boilerplate (the clusters themselves do not change)."""
     db.execute(
-        """update duplicate_clusters set kind = case
-             when duplicate_clusters.articles >= :n then 'boilerplate'
-             when k.loose then 'near' else 'exact' end
+        """update duplicate_clusters set kind = case when k.loose then 'near' else 'exact' end
            from (select cluster_id, max(kind != 'exact') as loose from duplicates
                  where cluster_id is not null group by cluster_id) as k
-           where k.cluster_id = duplicate_clusters.id""", {"n": min_articles})
+           where k.cluster_id = duplicate_clusters.id""")
+    chrome = [(cluster_id,) for cluster_id, shared in db.execute(
+        "select id, sample from duplicate_clusters where articles >= ?", [min_articles]).fetchall()
+        if not is_on_topic(db, _places(db, cluster_id), shared or "")]
+    db.conn.executemany("update duplicate_clusters set kind = 'boilerplate' where id = ?", chrome)
     db.execute("update sections set boilerplate = 0 where boilerplate")
     db.execute(
         """update sections set boilerplate = 1 where id in (

@@ -23,7 +23,7 @@ from ..errors import NoIndex
 from ..model import Article
 from ..rules import INDEX_RULES, fingerprint
 
-SCHEMA_VERSION = "14"
+SCHEMA_VERSION = "15"  # 15: boilerplate is a repeated block off its articles' topic
 
 # FTS5 columns of sections_fts, in order; bm25() weights in search.py follow this order.
 SECTION_FTS_COLUMNS = ("heading", "body", "context", "alts", "readings")

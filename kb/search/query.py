@@ -2,7 +2,9 @@
 
 Plain text just works: it is analyzed like the documents and each meaningful word becomes a
 *group*, the forms that word may take in the index (its term, its other forms, its synonyms, and
-for kana its reading). ``"quoted words"`` must appear as a phrase, ``-word`` excludes, and ``OR``
+for kana its reading); a patient's expression (ガンガン, tummy ache) adds the words articles use
+(頭痛, stomach pain), and a word of one language its translations (headache <-> 頭痛), each at a
+lower weight (:class:`Lexicon`, kb/analysis/lexicon.py). ``"quoted words"`` must appear as a phrase, ``-word`` excludes, and ``OR``
 between two words makes them one group. Every other character is taken literally: the FTS5
 expression is built only from quoted terms, so no input is FTS5 syntax.
 """
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from ..analysis import SYNONYM_GROUP_PREFIX, Token, get_analyzer, to_katakana
 from ..analysis import detect_language
 from ..analysis import RoleCues, load_role_cues, role_token
-from ..analysis import Synonyms, load_synonyms
+from ..analysis import Synonyms, load_bilingual, load_patient_words, load_synonyms
 
 MAX_QUERY_CHARS = 1000
 MAX_GROUPS = 32
@@ -25,6 +27,13 @@ WEIGHT_SYNONYM = 0.8
 WEIGHT_READING = 0.6
 WEIGHT_PART = 0.5  # a part of a compound the patient typed (耳 for 耳鳴り)
 WEIGHT_ROLE = 0.8  # a section of the role a query word asks for (病院: which department to see)
+# The query-time lexicons (kb/analysis/lexicon.py): a patient's word (ガンガン) found as the
+# article's word (頭痛) counts less than a synonym, and less than the patient's word as written;
+# a word of the other language (headache -> 頭痛) counts as much, the other language's own
+# factor (OTHER_LANGUAGE in kb/search/rank.py) putting such units after the query's language.
+# Named so that a ranking fit can tune them.
+WEIGHT_LEXICON = 0.7
+WEIGHT_BILINGUAL = 0.7
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u30ff\uff66-\uff9fー]+$")
 _HAS_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]")
@@ -50,6 +59,21 @@ class Alternative:
 
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """A one-way table of expansions applied to a query's words, and what a match through it
+    counts (the synonyms' shape: a member's terms -> the phrases it expands to)."""
+
+    table: Synonyms
+    weight: float
+
+
+def default_lexicons() -> list[Lexicon]:
+    """The patient lexicons and the bilingual one (kb/rules.py), each with its weight."""
+    return [Lexicon(load_patient_words(), WEIGHT_LEXICON),
+            Lexicon(load_bilingual(), WEIGHT_BILINGUAL)]
+
+
 @dataclass
 class Group:
     """A query word (or phrase) and every alternative that counts as a match for it."""
@@ -62,8 +86,13 @@ class Group:
         return "(" + " OR ".join(a.fts() for a in self.alternatives) + ")"
 
     def forms(self) -> set[str]:
-        """Every single term of the group (for marking snippets)."""
-        return {t for a in self.alternatives if not a.reading for t in a.terms}
+        """The group's one-word alternatives (for marking snippets; a phrase is marked as a unit,
+        :meth:`phrases`)."""
+        return {a.terms[0] for a in self.alternatives if not a.reading and len(a.terms) == 1}
+
+    def phrases(self) -> set[tuple[str, ...]]:
+        """The group's alternatives of several words, marked only where all of them stand."""
+        return {a.terms for a in self.alternatives if not a.reading and len(a.terms) > 1}
 
     def readings(self) -> set[str]:
         return {a.terms[0] for a in self.alternatives if a.reading}
@@ -95,33 +124,47 @@ class Query:
     def forms(self) -> set[str]:
         return {f for g in self.groups for f in g.forms()}
 
+    def phrases(self) -> set[tuple[str, ...]]:
+        return {p for g in self.groups for p in g.phrases()}
+
     def readings(self) -> set[str]:
         return {r for g in self.groups for r in g.readings()}
 
 
-def parse_query(text: str, synonyms: Synonyms | None = None) -> Query:
-    """Parse a query string; any string is valid (it may give no groups)."""
+def query_language(text: str) -> str:
+    """The language of a query ('ja' or 'en'): its units come first, the others are marked."""
+    return detect_language(text[:MAX_QUERY_CHARS])
+
+
+def parse_query(text: str, synonyms: Synonyms | None = None,
+                lexicons: list[Lexicon] | None = None) -> Query:
+    """Parse a query string; any string is valid (it may give no groups).
+
+    ``synonyms`` and ``lexicons`` default to the files of kb/rules.py; quoted phrases and
+    excluded words get neither (they are taken literally).
+    """
     synonyms = synonyms if synonyms is not None else load_synonyms()
+    lexicons = lexicons if lexicons is not None else default_lexicons()
     query = Query(text=text, truncated=len(text) > MAX_QUERY_CHARS)
+    query.lang = query_language(text)
     text = text[:MAX_QUERY_CHARS]
-    query.lang = detect_language(text)
     pending_or = False
     cursor = 0
     for m in _SYNTAX.finditer(text):
-        new = _plain_groups(text[cursor : m.start()], synonyms)
+        new = _plain_groups(text[cursor : m.start()], synonyms, lexicons)
         pending_or = _add(query.groups, new, pending_or)
         cursor = m.end()
         if m.group("or") is not None:
             pending_or = bool(query.groups)
         elif m.group("excluded") is not None:
-            query.excluded.extend(_plain_groups(m.group("excluded"), None))
+            query.excluded.extend(_plain_groups(m.group("excluded"), None, []))
         else:
             phrase = m.group("quoted") if m.group("quoted") is not None else m.group("jquoted")
             tokens = get_analyzer().tokens(phrase or "")
             if tokens:
                 group = Group(phrase or "", [Alternative(tuple(t.term for t in tokens))], required=True)
                 pending_or = _add(query.groups, [group], pending_or)
-    _add(query.groups, _plain_groups(text[cursor:], synonyms), pending_or)
+    _add(query.groups, _plain_groups(text[cursor:], synonyms, lexicons), pending_or)
     query.groups = _unique(query.groups)[:MAX_GROUPS]
     query.excluded = query.excluded[:MAX_GROUPS]
     _add_roles(query, load_role_cues())
@@ -164,10 +207,12 @@ def _add(groups: list[Group], new: list[Group], pending_or: bool) -> bool:
     return False
 
 
-def _plain_groups(text: str, synonyms: Synonyms | None) -> list[Group]:
-    """Groups for plain words: each token, or a run of tokens that is a synonym phrase."""
+def _plain_groups(text: str, synonyms: Synonyms | None, lexicons: list[Lexicon]) -> list[Group]:
+    """Groups for plain words: each token, or a run of tokens that is a synonym phrase; then
+    each lexicon's expansions join the groups of the words they expand."""
     tokens = get_analyzer().tokens(text) if text.strip() else []
     groups = []
+    covers: list[range] = []  # the tokens each group stands for
     i = 0
     while i < len(tokens):
         span = _synonym_span(tokens, i, synonyms) if synonyms else 0
@@ -178,11 +223,42 @@ def _plain_groups(text: str, synonyms: Synonyms | None) -> list[Group]:
                 Alternative(p, WEIGHT_SYNONYM) for p in sorted(synonyms.expansions(phrase))
             ]
             groups.append(Group(text[run[0].start : run[-1].end], alternatives))
-            i += span
-            continue
-        groups.append(_token_group(tokens[i], synonyms, _kana_run(text, tokens[i])))
-        i += 1
+        else:
+            span = 1
+            groups.append(_token_group(tokens[i], synonyms, _kana_run(text, tokens[i])))
+        covers.append(range(i, i + span))
+        i += span
+    for lexicon in lexicons:
+        _add_lexicon(tokens, groups, covers, lexicon)
     return groups
+
+
+def _add_lexicon(tokens: list[Token], groups: list[Group], covers: list[range],
+                 lexicon: Lexicon) -> None:
+    """Add a lexicon's expansions, at its weight, to every group a matched expression covers:
+    頭がガンガン -> 頭痛 joins both 頭 and ガンガン (a section saying 頭痛 answers both words)."""
+    i = 0
+    while i < len(tokens):
+        span, expansions = _lexicon_match(tokens, i, lexicon.table)
+        if span:
+            for group, cover in zip(groups, covers):
+                if cover.start < i + span and i < cover.stop:
+                    known = {a.terms for a in group.alternatives}
+                    group.alternatives += [Alternative(p, lexicon.weight)
+                                           for p in sorted(expansions) if p not in known]
+        i += span or 1
+
+
+def _lexicon_match(tokens: list[Token], i: int, table: Synonyms) -> tuple[int, set[tuple[str, ...]]]:
+    """The longest expression of ``table`` starting at token i, as (its length in tokens, its
+    expansions); a one-word expression also matches the word's other forms. (0, set()) if none."""
+    span = _synonym_span(tokens, i, table) if table.longest > 1 else 0
+    if span:
+        return span, table.expansions(tuple(t.term for t in tokens[i : i + span]))
+    expansions: set[tuple[str, ...]] = set()
+    for form in tokens[i].forms():
+        expansions |= table.expansions((form,))
+    return (1, expansions) if expansions else (0, expansions)
 
 
 def _kana_run(text: str, token: Token) -> str:
@@ -200,6 +276,8 @@ def _kana_run(text: str, token: Token) -> str:
 
 def _synonym_span(tokens: list[Token], i: int, synonyms: Synonyms) -> int:
     """Length of the longest synonym phrase (of two or more terms) starting at token i."""
+    if tokens[i].term not in synonyms.phrase_starts:
+        return 0
     for length in range(min(synonyms.longest, len(tokens) - i), 1, -1):
         if tuple(t.term for t in tokens[i : i + length]) in synonyms.index:
             return length

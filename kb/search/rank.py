@@ -17,13 +17,12 @@ import sqlite_utils
 
 from ..index import champions, store
 from ..index.cache import IndexCache
-from ..model import RELATION_WORDS
 from ..analysis import decode_spans
-from ..analysis import canonical_form
 from .query import Alternative, Group, Query, parse_query
-from .results import Hit, SearchResult
-from ..analysis import TOKEN_PREFIX as ROLE_TOKEN_PREFIX
 from ..analysis import role_token
+from .fact_hits import FactCandidate, fact_candidates, fact_hit
+from .hits import Hit, SearchResult
+from .outline import outline_terms, outlines
 from .snippets import HTML_MARKER, escape, make_snippet
 from ..analysis import Synonyms
 
@@ -45,6 +44,15 @@ CHAMPION_POOL = 60
 RETRIEVAL_GROUPS = 8
 # A section with sub-sections and less text than this of its own only points to them.
 SIGNPOST_CHARS = 150
+# The share of its score a signpost keeps when neither its heading nor its sub-sections'
+# headings hold the query's words: a heading with no text (under 20 characters) or a short
+# lead-in to sub-sections. It keeps more the more of the query's words its heading and its
+# outline hold, all of it when they hold them all (「腰痛の主な原因」 over one ### per cause
+# answers 「腰痛 原因」). A heading with neither text nor sub-sections keeps the first share.
+SIGNPOST_EMPTY_SHARE = 0.5
+SIGNPOST_LEAD_IN_SHARE = 0.6
+# How much of the rest a signpost regains when its heading and outline hold all the query's words.
+SIGNPOST_OUTLINE_LIFT = 0.5  # 0.25-1 are within 0.003 nDCG of each other on ours and part a
 # How much more a section counts when its heading holds all the query's words.
 HEADING_BOOST = 0.5
 # How much more a section counts when its heading announces what the query asks for (a cause,
@@ -52,9 +60,9 @@ HEADING_BOOST = 0.5
 ROLE_BOOST = 1.0
 # A boilerplate section (kb/duplicates/engine.py) keeps this share of its score: below content.
 BOILERPLATE_SHARE = 0.01
-# Sections whose facts may join the hits, and how much of its section's score a fact gets.
+# Sections whose facts may join the hits (kb/search/fact_hits.py: the share of a section's
+# score its facts get).
 FACT_POOL = 30
-FACT_SHARE = 0.9
 # How much more the first section of an article counts than its last: articles answer their
 # title's question first and go into detail (or repeat themselves) further down.
 POSITION_PRIOR = 0.3
@@ -97,62 +105,21 @@ def search(
     if not rows:
         return result
     group_idfs = [max(stats.idf(a.terms[0]) for a in g.alternatives) for g in parsed.groups]
-    ranked = sorted((_rank(row, parsed, stats, group_idfs) for row in rows), key=lambda c: -c.score)
+    below = outline_terms(db, [r[_ID] for r in rows if _is_signpost(r)])
+    ranked = sorted((_rank(row, parsed, stats, group_idfs, below.get(row[_ID], []))
+                     for row in rows), key=lambda c: -c.score)
     # Proximity needs a walk through each text: only for those that can still reach the page.
     head = max(offset + limit, PROXIMITY_POOL)
     ranked[:head] = sorted((_with_proximity(c, parsed) for c in ranked[:head]),
                            key=lambda c: -c.score)
+    units = len(ranked)  # the count says how many sections and Q&A match, not facts
     if kind in (None, "fact"):
-        facts = _fact_candidates(db, parsed, ranked[:FACT_POOL])
+        facts = fact_candidates(db, parsed, {c.row[_ID]: c.score for c in ranked[:FACT_POOL]})
         ranked = facts if kind == "fact" else sorted(ranked + facts, key=lambda c: -c.score)
-    result.total = len(ranked)
+        units = len(facts) if kind == "fact" else units
+    result.total, result.ranked = units, len(ranked)
     result.hits = _hits(db, ranked[offset : offset + limit], parsed, marker)
     return result
-
-
-@dataclass
-class _FactCandidate:
-    row: tuple  # a row of the query in _fact_candidates
-    score: float
-
-
-def _fact_candidates(db: sqlite_utils.Database, query: Query,
-                     pool: list[_Candidate]) -> list[_FactCandidate]:
-    """Facts of the symptom the query names, from the sections the query found.
-
-    A fact counts as much as its section did (a little less, by its confidence), so it stands
-    just below the text it comes from and never outranks it. The relation is what the query
-    asks for (何科: departments; 危ない: warnings) and causes when it asks for nothing.
-    """
-    if not pool:
-        return []
-    scores = {c.row[_ID]: c.score for c in pool}
-    words = {canonical_form(a.terms[0]) for g in query.groups if not _asks_for_role(g)
-             for a in g.alternatives[:1] if len(a.terms) == 1}
-    if not words:
-        return []
-    relations = query.roles or {"cause"}
-    marks = ", ".join("?" * len(scores))
-    rows = db.execute(
-        f"""select f.id, f.section_id, f.symptom, f.cause, f.relation, f.symptom_key,
-                   f.cause_key, f.confidence, f.evidence, f.cause_kind, f.certainty
-            from facts f where f.section_id in ({marks})""",
-        list(scores),
-    ).fetchall()
-    best: dict[tuple[str, str], _FactCandidate] = {}
-    for row in rows:
-        symptom = set(row[5].split())
-        if row[4] not in relations or not symptom or not (symptom <= words or words <= symptom):
-            continue
-        score = scores[row[1]] * FACT_SHARE * (row[7] or 0.5)
-        key = (row[4], row[6])
-        if key not in best or score > best[key].score:
-            best[key] = _FactCandidate(row, score)
-    return sorted(best.values(), key=lambda c: -c.score)
-
-
-def _asks_for_role(group: Group) -> bool:
-    return any(a.terms[0].startswith(ROLE_TOKEN_PREFIX) for a in group.alternatives)
 
 
 def _retrieval_groups(query: Query, stats: _Stats) -> list[Group]:
@@ -347,8 +314,10 @@ def collection_stats(db: sqlite_utils.Database, query: Query) -> _Stats:
     return _Stats(max(rows, 1), averages or [1.0] * len(FIELD_WEIGHTS), df)
 
 
-def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _Candidate:
-    """Score one candidate: BM25F per query word (its best alternative), times coverage."""
+def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float],
+          outline: list[str] | None = None) -> _Candidate:
+    """Score one candidate: BM25F per query word (its best alternative), times coverage.
+    ``outline``: the terms of the headings of its sub-sections, for a signpost."""
     columns = [(row[_FTS + i] or "").split() for i in range(5)]
     counts = [Counter(c) for c in columns]
     norms = [
@@ -368,11 +337,7 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     query_idf = sum(group_idfs)
     coverage = matched_idf / query_idf if query_idf else 0.0
     score = total * (0.2 + coverage) ** 2 / 1.44
-    text_length = row[_TEXT_LEN] or 0
-    if text_length < 20:
-        score *= 0.5  # a heading with nothing under it is a signpost, not an answer
-    elif row[_CHILDREN] and text_length < SIGNPOST_CHARS:
-        score *= 0.6  # a short lead-in to its sub-sections: the answers are below it
+    score *= _signpost_share(row, query.groups, columns[0], outline or [])
     score *= 1 + HEADING_BOOST * _heading_coverage(query.groups, columns[0] + columns[2])
     score *= 1 + POSITION_PRIOR * (1 - (row[_REL_POS] or 0))
     if query.roles:
@@ -383,6 +348,29 @@ def _rank(row: tuple, query: Query, stats: _Stats, group_idfs: list[float]) -> _
     if not same_lang:
         score *= OTHER_LANGUAGE  # the query's language first, the other one still findable
     return _Candidate(row, score, columns)
+
+
+def _is_signpost(row: tuple) -> bool:
+    """A section with sub-sections and little text of its own: it points to its answers."""
+    return bool(row[_CHILDREN]) and (row[_TEXT_LEN] or 0) < SIGNPOST_CHARS
+
+
+def _signpost_share(row: tuple, groups: list[Group], heading: list[str],
+                    outline: list[str]) -> float:
+    """The share of its score a section keeps as a signpost (1 when it is not one): a heading
+    with no text, or a short lead-in, keeps more the more of the query its heading and its
+    sub-sections' headings hold; a heading with nothing under it keeps the least."""
+    text_length = row[_TEXT_LEN] or 0
+    if text_length < 20:
+        share = SIGNPOST_EMPTY_SHARE
+    elif _is_signpost(row):
+        share = SIGNPOST_LEAD_IN_SHARE
+    else:
+        return 1.0
+    if not row[_CHILDREN]:
+        return share
+    return share + (1 - share) * SIGNPOST_OUTLINE_LIFT * _heading_coverage(groups,
+                                                                             heading + outline)
 
 
 def _role_match(wanted: set[str], heading: Counter, context: Counter) -> float:
@@ -469,7 +457,7 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
     """The page's hits, their rows read in one query."""
     if not page:
         return []
-    ids = list({c.row[1] if isinstance(c, _FactCandidate) else c.row[_ID] for c in page})
+    ids = list({c.section_id if isinstance(c, FactCandidate) else c.row[_ID] for c in page})
     rows = {
         row[0]: row
         for row in db.execute(
@@ -484,25 +472,14 @@ def _hits(db: sqlite_utils.Database, page: list, query: Query,
             ids,
         )
     }
-    return [_fact_hit(rows[c.row[1]], c, marker) if isinstance(c, _FactCandidate)
+    hits = [fact_hit(rows[c.section_id], c, marker) if isinstance(c, FactCandidate)
             else _hit(rows[c.row[_ID]], c, query, marker) for c in page]
-
-
-def _fact_hit(row: tuple, candidate: _FactCandidate, marker: tuple[str, str]) -> Hit:
-    """A fact as a hit: the section it comes from, its sentence, and the fact itself."""
-    _, _, symptom, cause, relation, _, _, _, evidence, cause_kind, certainty = candidate.row
-    heading = row[10] if row[5] and row[10] else (row[2] or row[7])
-    words = RELATION_WORDS.get(relation)
-    label = words.search_label_ja if words and row[6] == "ja" else relation
-    snippet = (f"{escape(symptom, marker)} → {marker[0]}{escape(cause, marker)}{marker[1]}"
-               f" ({escape(label, marker)}) — {escape(evidence[:100], marker)}")
-    return Hit(
-        kind="fact", article_id=row[1], article_title=row[7], heading=heading, text=evidence,
-        snippet=snippet, score=round(candidate.score, 4), url=row[8], section_id=row[0],
-        anchor=row[4], lang=row[6], site=row[9],
-        fact={"symptom": symptom, "cause": cause, "relation": relation,
-              "cause_kind": cause_kind, "certainty": certainty},
-    )
+    below = outlines(db, [c.row[_ID] for c in page
+                          if isinstance(c, _Candidate) and c.row[_CHILDREN] and not c.row[_IS_QA]])
+    for hit in hits:
+        if hit.kind == "section":
+            hit.outline = below.get(hit.section_id)
+    return hits
 
 
 def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str]) -> Hit:
@@ -513,10 +490,11 @@ def _hit(row: tuple, candidate: _Candidate, query: Query, marker: tuple[str, str
     # where the text's terms stand was kept at build time: no need to analyze it again
     spans = decode_spans(row[12]) if text == row[3] else None
     snippet = make_snippet(text, forms, readings, marker=marker, terms=candidate.columns[1],
-                           spans=spans)
+                           spans=spans, phrases=query.phrases())
     if not snippet:
         # The words matched in the heading (or question) only: show it marked, then the text.
-        marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading))
+        marked_heading = make_snippet(heading, forms, readings, marker=marker, width=len(heading),
+                                      phrases=query.phrases())
         start = escape(text[:100], marker) + ("…" if len(text) > 100 else "")
         snippet = f"{marked_heading} — {start}" if marked_heading else start
     return Hit(

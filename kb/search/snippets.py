@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
-from typing import NamedTuple, Sequence
+from typing import Collection, NamedTuple, Sequence
 
 from ..analysis import Token, get_analyzer
 from ..terminal import visible
@@ -25,6 +25,7 @@ def make_snippet(
     marker: tuple[str, str] = HTML_MARKER,
     terms: Sequence[str] | None = None,
     spans: Sequence[tuple[int, int]] | None = None,
+    phrases: Collection[tuple[str, ...]] = (),
 ) -> str:
     """An excerpt of the original text around the densest run of matched words, marked.
 
@@ -32,10 +33,18 @@ def make_snippet(
     terminal would obey are made visible (:func:`escape`).
     Given the text's index ``terms`` and their ``spans`` (stored at build time), the text is not
     analyzed again: each distinct term is looked at once, and its place is known.
+    ``phrases`` (a synonym or lexicon entry of several words, as terms) are marked as a unit,
+    only where all their words stand in a row: 目が回る marks nothing in 目を閉じて.
     """
     if terms is not None and spans is not None and len(terms) == len(spans) and spans:
         tokens: list = [_Span(*span) for term, span in zip(terms, spans)
                         if _term_matches(term, forms, readings)]
+        if phrases:
+            tokens = _merge(tokens, _phrase_spans(list(terms), [_Span(*s) for s in spans], phrases))
+    elif phrases:
+        every = get_analyzer().tokens(text)
+        tokens = [_Span(t.start, t.end) for t in every if _token_matches(t, forms, readings)]
+        tokens = _merge(tokens, _phrase_spans([t.term for t in every], every, phrases))
     else:
         tokens = get_analyzer().tokens(text, keep=lambda t: _token_matches(t, forms, readings))
     if not tokens:
@@ -68,6 +77,33 @@ def _token_matches(token: Token, forms: set[str], readings: set[str]) -> bool:
 class _Span(NamedTuple):
     start: int
     end: int
+
+
+def _phrase_spans(terms: list[str], spans: Sequence, phrases: Collection[tuple[str, ...]]
+                  ) -> list[_Span]:
+    """One span for each place where a phrase's words stand in a row, from its first word's
+    start to its last word's end (the particles between them included)."""
+    found = []
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    for i, term in enumerate(terms):
+        for phrase in by_first.get(term, ()):
+            if tuple(terms[i : i + len(phrase)]) == phrase:
+                found.append(_Span(spans[i].start, spans[i + len(phrase) - 1].end))
+    return found
+
+
+def _merge(tokens: list, extra: list[_Span]) -> list[_Span]:
+    """Matched spans in text order, with no span overlapping one before it (a word inside a
+    marked phrase is not marked again)."""
+    merged: list[_Span] = []
+    for span in sorted([_Span(t.start, t.end) for t in tokens] + extra,
+                       key=lambda s: (s.start, -s.end)):
+        if merged and span.start < merged[-1].end:
+            continue
+        merged.append(span)
+    return merged
 
 
 def _term_matches(term: str, forms: set[str], readings: set[str]) -> bool:

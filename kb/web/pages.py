@@ -24,7 +24,7 @@ from markupsafe import Markup
 from ..analysis import phrase_key
 from ..facts import SymptomSummary, matching_symptom_keys, stored_symptom_keys, summarize_key
 from ..index.cache import IndexCache
-from ..search import MAX_QUERY_CHARS, Hit, search
+from ..search import MAX_QUERY_CHARS, Hit, query_language, search
 
 PAGE_SIZE = 10
 MAX_PAGE = 50  # search ranks its best few hundred candidates: pages past these are empty anyway
@@ -51,6 +51,7 @@ class SearchPage:
     summary: dict[str, Any] | None = None
     sites: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
+    query_lang: str = ""  # hits in another language are labelled (日本語の記事 / Japanese article)
 
     def to_json(self) -> dict[str, Any]:
         """The DESIGN contract (``query``, ``hits``) plus paging, filters and the symptom panel."""
@@ -100,8 +101,9 @@ def search_page(conn: sqlite3.Connection, args: dict[str, str | None]) -> Search
     found = search(db, query, limit=limit, offset=offset, lang=doc_lang, site=site,
                    marker=MARKER)
     result.total = found.total
-    result.pages = min(MAX_PAGE, math.ceil(found.total / limit))
+    result.pages = min(MAX_PAGE, math.ceil(found.ranked / limit))  # facts' hits are paged too
     result.hits = [page_hit(hit) for hit in found.hits]
+    result.query_lang = query_language(query)
     summary = symptom_summary(db, query)
     result.summary = summary.to_dict() if summary is not None else None
     return result

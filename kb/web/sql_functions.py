@@ -142,7 +142,7 @@ def kb_highlight(text: object, query: object) -> str:
     text = _text(text)
     parsed = _parsed(_text(query, MAX_QUERY_CHARS, "kb_highlight", "query"))
     snippet = make_snippet(text[:MAX_TEXT_CHARS], parsed.forms(), parsed.readings(),
-                           marker=HTML_MARKER)
+                           marker=HTML_MARKER, phrases=parsed.phrases())
     if snippet and len(text) > MAX_TEXT_CHARS and not snippet.endswith("…"):
         snippet += "…"
     return snippet or _escape(text[:120]) + ("…" if len(text) > 120 else "")
